@@ -1,0 +1,101 @@
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
+import { DblockError, fromSystemError } from '../errors.js';
+
+const { O_RDWR, O_RDONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
+// O_NONBLOCK: a FIFO planted as a sidecar must not hang open(2); it is refused by the fstat check.
+const SAFE = O_NOFOLLOW | O_NONBLOCK;
+const ACCESS_OR_EXISTS = new Set(['EEXIST', 'EACCES', 'EPERM', 'EROFS']);
+
+export interface SidecarFile {
+  readonly fd: number;
+  readonly writable: boolean;
+}
+
+/**
+ * Open a sidecar lock file safely: created non-empty with mode 0666 & ~umask, never through a
+ * symlink, never a directory or device, and read-only when that is all the caller may do.
+ * @param initial bytes written into a newly created sidecar (Windows byte-range locks need one)
+ */
+export function openSidecarFile(path: string, initial: Buffer): SidecarFile {
+  let fd: number;
+  let writable = true;
+  let createError: unknown;
+  try {
+    fd = openSync(path, O_RDWR | O_CREAT | O_EXCL | SAFE, 0o666);
+    try {
+      writeSync(fd, initial, 0, initial.length, 0);
+    } catch (err) {
+      closeSync(fd);
+      throw fromSystemError(err, `cannot write sidecar ${path}`, 'ESIDECAR');
+    }
+    return { fd, writable };
+  } catch (err) {
+    if (err instanceof DblockError) throw err;
+    if (!ACCESS_OR_EXISTS.has((err as NodeJS.ErrnoException).code ?? '')) throw openError(err, path);
+    createError = err;
+  }
+  try {
+    fd = openSync(path, O_RDWR | SAFE);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // The directory refused the create and there is nothing to open: report the create.
+    if (code === 'ENOENT') throw openError(createError, path);
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw openError(err, path);
+    // flock needs only a read fd, so a sidecar we may not write still works.
+    try {
+      fd = openSync(path, O_RDONLY | SAFE);
+      writable = false;
+    } catch (err2) {
+      throw openError(err2, path);
+    }
+  }
+  refuseIfNotRegular(fd, path);
+  return { fd, writable };
+}
+
+/** Open an existing sidecar read-only for a probe; undefined when it does not exist. */
+export function openSidecarForProbe(path: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, O_RDONLY | SAFE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw openError(err, path);
+  }
+  refuseIfNotRegular(fd, path);
+  return fd;
+}
+
+function refuseIfNotRegular(fd: number, path: string): void {
+  const st = fstatSync(fd);
+  if (st.isFile()) return;
+  closeSync(fd);
+  if (st.isDirectory()) throw directoryError(path);
+  throw new DblockError('ESIDECAR', `refusing sidecar ${path}: not a regular file`);
+}
+
+function directoryError(path: string): DblockError {
+  return new DblockError(
+    'EBACKENDMISMATCH',
+    `refusing sidecar ${path}: it is a directory (the mkdir backend's lock); use --backend mkdir for this target`,
+  );
+}
+
+function openError(err: unknown, path: string): DblockError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') {
+    return new DblockError('ESIDECAR', `refusing sidecar ${path}: it is a symbolic link`, { cause: err });
+  }
+  if (code === 'EISDIR') return directoryError(path);
+  if (code === 'ENXIO' || code === 'EWOULDBLOCK' || code === 'EAGAIN') {
+    return new DblockError('ESIDECAR', `refusing sidecar ${path}: not a regular file`, { cause: err });
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new DblockError(
+      'ESIDECAR',
+      `cannot create sidecar ${path}: permission denied (use --lock-dir DIR for a read-only directory)`,
+      { cause: err },
+    );
+  }
+  return fromSystemError(err, `cannot open sidecar ${path}`, 'ESIDECAR');
+}

@@ -1,0 +1,127 @@
+/** Exit codes (sysexits.h), shared by every error and the CLI. */
+export const EXIT = {
+  OK: 0,
+  USAGE: 64,
+  DATAERR: 65,
+  NOINPUT: 66,
+  SOFTWARE: 70,
+  CANTCREAT: 73,
+  TEMPFAIL: 75,
+  NOPERM: 77,
+  NOEXEC: 126,
+  NOTFOUND: 127,
+} as const;
+
+/** Stable, public error codes. Tests and callers match on these, never on message text. */
+export type DblockErrorCode =
+  | 'EUSAGE'
+  | 'EBADTARGET'
+  | 'ENOINPUT'
+  | 'ESIDECAR'
+  | 'EPERM'
+  | 'ELOCKTIMEOUT'
+  | 'EABORTED'
+  | 'EUPGRADE'
+  | 'EBACKENDMISMATCH'
+  | 'ECOMPROMISED'
+  | 'ENOTDB'
+  | 'EINVARIANT'
+  | 'EINTEGRITY'
+  | 'EINTENTCONFLICT'
+  | 'ENETFS'
+  | 'EINTERNAL';
+
+const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
+  EUSAGE: EXIT.USAGE,
+  EBADTARGET: EXIT.NOINPUT,
+  ENOINPUT: EXIT.NOINPUT,
+  ESIDECAR: EXIT.CANTCREAT,
+  EPERM: EXIT.NOPERM,
+  ELOCKTIMEOUT: EXIT.TEMPFAIL,
+  EABORTED: EXIT.TEMPFAIL,
+  EUPGRADE: EXIT.USAGE,
+  EBACKENDMISMATCH: EXIT.CANTCREAT,
+  ECOMPROMISED: EXIT.SOFTWARE,
+  ENOTDB: EXIT.DATAERR,
+  EINVARIANT: EXIT.DATAERR,
+  EINTEGRITY: EXIT.DATAERR,
+  EINTENTCONFLICT: EXIT.TEMPFAIL,
+  ENETFS: EXIT.USAGE,
+  EINTERNAL: EXIT.SOFTWARE,
+};
+
+export interface DblockErrorOptions {
+  cause?: unknown;
+  exitCode?: number;
+}
+
+/**
+ * The one error class dblock throws: a stable `code`, the CLI `exitCode`, the original in `cause`.
+ * @example
+ * try { await lock('app.db', { timeout: 0 }) } catch (e) { if (e instanceof DblockError && e.code === 'ELOCKTIMEOUT') … }
+ */
+export class DblockError extends Error {
+  readonly code: DblockErrorCode;
+  readonly exitCode: number;
+
+  constructor(code: DblockErrorCode, message: string, options: DblockErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DblockError';
+    this.code = code;
+    this.exitCode = options.exitCode ?? DEFAULT_EXIT[code];
+  }
+}
+
+/** A lock wait ran out of time (or was a failed try-once). Names the holder when one is known. */
+export class LockTimeoutError extends DblockError {
+  readonly lockPath: string;
+  readonly waitedMs: number;
+  readonly holder: HolderRecordLike | undefined;
+
+  constructor(lockPath: string, waitedMs: number, holder: HolderRecordLike | undefined, options: DblockErrorOptions = {}) {
+    super('ELOCKTIMEOUT', formatTimeoutMessage(lockPath, waitedMs, holder), options);
+    this.name = 'LockTimeoutError';
+    this.lockPath = lockPath;
+    this.waitedMs = waitedMs;
+    this.holder = holder;
+  }
+}
+
+/** The fields of a holder record that error messages use (see `lock/holder-record.ts`). */
+export interface HolderRecordLike {
+  pid: number;
+  host: string;
+  command: string;
+  since: string;
+}
+
+function formatTimeoutMessage(lockPath: string, waitedMs: number, holder: HolderRecordLike | undefined): string {
+  const waited = waitedMs === 0 ? 'lock is busy (try-once)' : `timed out after ${(waitedMs / 1000).toFixed(1)}s waiting`;
+  const head = waitedMs === 0 ? `${waited}: ${lockPath}` : `${waited} for ${lockPath}`;
+  return holder === undefined ? head : `${head} (held by ${describeHolder(holder)})`;
+}
+
+/** `pid 4121 "node worker.js" on host ci-3 since 12:04:31` */
+export function describeHolder(holder: HolderRecordLike): string {
+  const since = new Date(holder.since);
+  const clock = Number.isNaN(since.getTime()) ? holder.since : since.toTimeString().slice(0, 8);
+  return `pid ${holder.pid} "${holder.command}" on host ${holder.host} since ${clock}`;
+}
+
+/** Wrap anything thrown by a system call into a DblockError with the right code and exit code. */
+export function fromSystemError(err: unknown, what: string, fallback: DblockErrorCode = 'EINTERNAL'): DblockError {
+  if (err instanceof DblockError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const detail = (err as Error | undefined)?.message ?? String(err);
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new DblockError('EPERM', `permission denied: ${what}`, { cause: err });
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new DblockError('ENOINPUT', `no such file or directory: ${what}`, { cause: err });
+    default:
+      return new DblockError(fallback, `${what}: ${detail}`, { cause: err });
+  }
+}

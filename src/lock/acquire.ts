@@ -1,0 +1,255 @@
+import { hostname } from 'node:os';
+import type { BackendName, LockBackend, LockMode, LockResource, WaitControl } from '../backend/types.js';
+import { DblockError, LockTimeoutError } from '../errors.js';
+import { FifoMutex } from '../mutex/fifo-mutex.js';
+import { resolveTimeoutMs } from '../options.js';
+import { type LockTarget, resolveLockTarget, type SidecarKind } from '../path/sidecar-path.js';
+import { selectBackend } from './backends.js';
+import { heldInContext, inheritedLocks, runHolding } from './held-locks.js';
+import { type HolderRecord, HolderRecordWriter, parseHolderRecord } from './holder-record.js';
+import { LockHandle } from './lock-handle.js';
+
+/** Options of `lock()` and `withLock()`. */
+export interface LockOptions {
+  /** How long to wait: `5s`, `250ms`, a number of milliseconds, `0` = try once, `inf`. @default DBLOCK_TIMEOUT or 30s */
+  timeout?: string | number | undefined;
+  /** Take a shared (read) lock instead of an exclusive one. @default false */
+  shared?: boolean | undefined;
+  /** The target is itself the lock file (like `flock FILE`), not a database with a `.lock` sidecar. @default false */
+  exact?: boolean | undefined;
+  /** Which sidecar of a database target. @default 'lock' */
+  sidecar?: SidecarKind | undefined;
+  /** Keep sidecars in this directory instead of beside the target. */
+  lockDir?: string | undefined;
+  /** Lock backend. @default 'flock' */
+  backend?: BackendName | undefined;
+  /** Give up waiting when this signal aborts (the lock is then not held). */
+  signal?: AbortSignal | undefined;
+  /** The command named in the holder record. @default this process's command line */
+  command?: string | undefined;
+}
+
+interface PathState {
+  readonly backend: LockBackend;
+  readonly lockPath: string;
+  readonly mutex: FifoMutex;
+  resource: LockResource | undefined;
+  /** In-process holders sharing the one OS lock (several only in shared mode). */
+  osHolders: number;
+  /** A shared OS acquisition in progress, which other in-process shared callers join. */
+  sharedPending: Promise<void> | undefined;
+}
+
+const states = new Map<string, PathState>();
+const targets = new Map<string, LockTarget>();
+const TARGET_CACHE_MAX = 1024;
+let recordWriter: HolderRecordWriter | undefined;
+
+/**
+ * Take a lock on `target` across threads of control and processes: the in-process FIFO mutex
+ * first, then the OS lock. Waiting never blocks the event loop; a timed-out waiter never holds it.
+ * @throws DblockError `ELOCKTIMEOUT` (names the holder), `EUPGRADE`, `EBADTARGET`, `ESIDECAR`, `EABORTED`
+ * @example
+ * const held = await lock('app.db', { timeout: '5s' });
+ * try { … } finally { held.release(); }
+ */
+export async function lock(target: string, options: LockOptions = {}): Promise<LockHandle> {
+  const started = performance.now();
+  const mode: LockMode = options.shared ? 'shared' : 'exclusive';
+  const backend = selectBackend(options.backend);
+  if (mode === 'shared' && !backend.supportsShared) {
+    throw new DblockError('EUSAGE', `the ${backend.name} backend has no shared mode; drop --shared or use --backend flock`);
+  }
+  const timeoutMs = resolveTimeoutMs(options.timeout);
+  const resolved = resolveCached(target, options);
+  const passThrough = reentrantHandle(resolved, mode, backend);
+  if (passThrough !== undefined) return passThrough;
+
+  const state = stateFor(backend, resolved.lockPath);
+  const wait: WaitControl = { deadline: started + timeoutMs, signal: options.signal };
+  if (!state.mutex.tryAcquire(mode) && !(await waitForMutex(state.mutex, mode, wait))) {
+    throw waitFailed(state, started, timeoutMs, options.signal);
+  }
+  let outcome: OsOutcome;
+  try {
+    outcome = await acquireOs(state, mode, wait, options.command);
+  } catch (err) {
+    state.mutex.release();
+    throw err;
+  }
+  if (!outcome.held) {
+    state.mutex.release();
+    throw waitFailed(state, started, timeoutMs, options.signal);
+  }
+  return new LockHandle({
+    target: resolved.canonical,
+    lockPath: resolved.lockPath,
+    mode,
+    fd: state.resource?.fd,
+    reentrant: false,
+    waitedMs: performance.now() - started,
+    waitedFor: outcome.waitedFor,
+    release: () => releaseOs(state),
+    annotate: (fields) => state.resource?.writeRecord(new HolderRecordWriter({ ...fields, mode }).encode()),
+  });
+}
+
+/**
+ * Run `fn` while holding the lock; nested `lock`/`withLock` calls on the same target inside `fn`
+ * pass through instead of deadlocking. The lock is released however `fn` ends.
+ * @example await withLock('app.db', async () => { … }, { timeout: '10s' });
+ */
+export async function withLock<T>(target: string, fn: () => T | Promise<T>, options: LockOptions = {}): Promise<T> {
+  const held = await lock(target, options);
+  try {
+    return await runHolding(held.lockPath, held.mode, fn);
+  } finally {
+    held.release();
+  }
+}
+
+/** The OS-level result: held or not, and the holder record seen if we had to wait. */
+interface OsOutcome {
+  held: boolean;
+  waitedFor?: HolderRecord | undefined;
+}
+
+const HELD: OsOutcome = { held: true };
+
+function resolveCached(target: string, options: LockOptions): LockTarget {
+  // realpath costs more than the whole uncontended acquire: resolve each spelling once per process.
+  const key = `${options.exact ? 'x' : 'd'}|${options.sidecar ?? 'lock'}|${options.lockDir ?? ''}|${target.startsWith('/') ? '' : process.cwd()}|${target}`;
+  let resolved = targets.get(key);
+  if (resolved === undefined) {
+    resolved = resolveLockTarget(target, {
+      kind: options.exact ? 'lock' : 'db',
+      sidecar: options.sidecar ?? 'lock',
+      lockDir: options.lockDir,
+    });
+    if (targets.size >= TARGET_CACHE_MAX) targets.clear();
+    targets.set(key, resolved);
+  }
+  return resolved;
+}
+
+function reentrantHandle(resolved: LockTarget, mode: LockMode, backend: LockBackend): LockHandle | undefined {
+  const inContext = heldInContext(resolved.lockPath);
+  const inherited = inContext === undefined ? inheritedLocks().get(resolved.lockPath) : undefined;
+  const heldMode = inContext ?? inherited?.mode;
+  if (heldMode === undefined) return undefined;
+  if (heldMode === 'shared' && mode === 'exclusive') {
+    throw new DblockError(
+      'EUPGRADE',
+      `cannot upgrade a shared lock to exclusive on ${resolved.lockPath}: release it and acquire exclusive (flock upgrades are not atomic)`,
+    );
+  }
+  // An inherited descriptor is trusted only if it is open, is this sidecar, and holds the lock.
+  if (inherited !== undefined && !backend.verifyInherited(inherited.fd, resolved.lockPath, inherited.mode)) return undefined;
+  return new LockHandle({
+    target: resolved.canonical,
+    lockPath: resolved.lockPath,
+    mode: heldMode,
+    fd: inherited?.fd ?? states.get(stateKey(backend, resolved.lockPath))?.resource?.fd,
+    reentrant: true,
+    waitedMs: 0,
+    waitedFor: undefined,
+    release: () => {},
+  });
+}
+
+function stateKey(backend: LockBackend, lockPath: string): string {
+  return `${backend.name}:${lockPath}`;
+}
+
+function stateFor(backend: LockBackend, lockPath: string): PathState {
+  const key = stateKey(backend, lockPath);
+  let state = states.get(key);
+  if (state === undefined) {
+    state = { backend, lockPath, mutex: new FifoMutex(), resource: undefined, osHolders: 0, sharedPending: undefined };
+    states.set(key, state);
+  }
+  return state;
+}
+
+async function waitForMutex(mutex: FifoMutex, mode: LockMode, wait: WaitControl): Promise<boolean> {
+  const remaining = wait.deadline - performance.now();
+  if (remaining <= 0 || wait.signal?.aborted) return false;
+  const controller = new AbortController();
+  const timer = Number.isFinite(remaining) ? setTimeout(() => controller.abort(), remaining) : undefined;
+  const onAbort = (): void => controller.abort();
+  wait.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await mutex.acquire(mode, controller.signal);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    wait.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Take the OS lock (unless in-process shared holders already have it). Returns the holder seen while waiting. */
+async function acquireOs(state: PathState, mode: LockMode, wait: WaitControl, command: string | undefined): Promise<OsOutcome> {
+  if (mode === 'shared') {
+    while (state.osHolders === 0 && state.sharedPending !== undefined) {
+      await state.sharedPending.catch(() => {});
+    }
+    if (state.osHolders > 0) {
+      state.osHolders += 1;
+      return HELD;
+    }
+  }
+  const attempt = takeOsLock(state, mode, wait, command);
+  if (mode === 'shared') state.sharedPending = attempt.then(() => {});
+  try {
+    return await attempt;
+  } finally {
+    if (mode === 'shared') state.sharedPending = undefined;
+  }
+}
+
+async function takeOsLock(state: PathState, mode: LockMode, wait: WaitControl, command: string | undefined): Promise<OsOutcome> {
+  state.resource ??= state.backend.open(state.lockPath);
+  const resource = state.resource;
+  let waitedFor: HolderRecord | undefined;
+  if (!resource.tryAcquire(mode)) {
+    waitedFor = currentHolder(state);
+    if (!(await resource.acquire(mode, wait))) return { held: false };
+  }
+  state.osHolders = 1;
+  if (mode === 'exclusive') {
+    resource.writeRecord(recordWriterFor(command).encode());
+  }
+  return waitedFor === undefined ? HELD : { held: true, waitedFor };
+}
+
+function recordWriterFor(command: string | undefined): HolderRecordWriter {
+  if (command !== undefined) return new HolderRecordWriter({ command });
+  recordWriter ??= new HolderRecordWriter();
+  return recordWriter;
+}
+
+function releaseOs(state: PathState): void {
+  state.osHolders -= 1;
+  if (state.osHolders === 0) state.resource?.release();
+  state.mutex.release();
+}
+
+/** The holder record, unless it is visibly stale (a dead pid on this host). */
+function currentHolder(state: PathState): HolderRecord | undefined {
+  const record = parseHolderRecord(state.backend.readRecord(state.lockPath));
+  if (record === undefined || record.host !== hostname()) return record;
+  try {
+    process.kill(record.pid, 0);
+    return record;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? record : undefined;
+  }
+}
+
+function waitFailed(state: PathState, started: number, timeoutMs: number, signal: AbortSignal | undefined): DblockError {
+  if (signal?.aborted) {
+    return new DblockError('EABORTED', `gave up waiting for ${state.lockPath}: aborted`, { cause: signal.reason });
+  }
+  // waitedMs 0 marks a try-once in the message.
+  const waited = timeoutMs === 0 ? 0 : performance.now() - started;
+  return new LockTimeoutError(state.lockPath, waited, currentHolder(state));
+}

@@ -1,0 +1,16 @@
+import { flockBackend } from '../backend/flock-backend.js';
+import type { BackendName, LockBackend } from '../backend/types.js';
+import { DblockError } from '../errors.js';
+
+/** Backend names accepted by `--backend` / `backend`. */
+export const BACKEND_NAMES: readonly BackendName[] = ['flock'];
+
+/** The backend for a name (default `flock`); an unknown name is a usage error. */
+export function selectBackend(name: string | undefined): LockBackend {
+  switch (name ?? 'flock') {
+    case 'flock':
+      return flockBackend;
+    default:
+      throw new DblockError('EUSAGE', `Expected \`backend\` to be one of ${BACKEND_NAMES.join(', ')}, got \`${name}\``);
+  }
+}

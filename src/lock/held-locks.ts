@@ -1,0 +1,58 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { LockMode } from '../backend/types.js';
+
+/** Environment variable through which `dblock exec` tells its child which locks it holds. */
+export const HELD_ENV = 'DBLOCK_HELD';
+
+/** A lock an ancestor `dblock exec` holds and passed down as an open descriptor. */
+export interface InheritedLock {
+  readonly path: string;
+  readonly fd: number;
+  readonly mode: LockMode;
+}
+
+const context = new AsyncLocalStorage<ReadonlyMap<string, LockMode>>();
+
+/** The mode in which the current async context already holds `lockPath`, if it does. */
+export function heldInContext(lockPath: string): LockMode | undefined {
+  return context.getStore()?.get(lockPath);
+}
+
+/** Run `fn` in an async context that holds `lockPath`, so nested acquisitions pass through. */
+export function runHolding<T>(lockPath: string, mode: LockMode, fn: () => T): T {
+  const next = new Map(context.getStore());
+  next.set(lockPath, mode);
+  return context.run(next, fn);
+}
+
+let inherited: Map<string, InheritedLock> | undefined;
+
+/** Locks listed in DBLOCK_HELD (parsed once; anything malformed is ignored, never trusted). */
+export function inheritedLocks(env: NodeJS.ProcessEnv = process.env): ReadonlyMap<string, InheritedLock> {
+  if (inherited !== undefined && env === process.env) return inherited;
+  const parsed = parseHeldEnv(env[HELD_ENV]);
+  if (env === process.env) inherited = parsed;
+  return parsed;
+}
+
+function parseHeldEnv(raw: string | undefined): Map<string, InheritedLock> {
+  const out = new Map<string, InheritedLock>();
+  if (raw === undefined || raw === '') return out;
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    return out;
+  }
+  if (!Array.isArray(list)) return out;
+  for (const item of list as Partial<InheritedLock>[]) {
+    if (typeof item?.path !== 'string' || !Number.isInteger(item.fd) || (item.fd as number) < 0) continue;
+    out.set(item.path, { path: item.path, fd: item.fd as number, mode: item.mode === 'shared' ? 'shared' : 'exclusive' });
+  }
+  return out;
+}
+
+/** The DBLOCK_HELD value for a child that inherits exactly `locks`, at the descriptors given. */
+export function encodeHeldEnv(locks: readonly InheritedLock[]): string {
+  return JSON.stringify(locks.map(({ path, fd, mode }) => ({ path, fd, mode })));
+}

@@ -1,0 +1,76 @@
+import { hostname } from 'node:os';
+import type { LockMode } from '../backend/types.js';
+import { VERSION } from '../version.js';
+
+/** Advisory: who took an exclusive lock. Liveness is always the OS lock, never this record. */
+export interface HolderRecord {
+  pid: number;
+  host: string;
+  command: string;
+  since: string;
+  version: string;
+  mode: LockMode;
+}
+
+/** Records are written at offset 0 in a fixed-size slot, so a shorter record never leaves a tail. */
+export const RECORD_SIZE = 512;
+const MAX_COMMAND = 300;
+const SINCE_LENGTH = new Date(0).toISOString().length;
+
+/** The command line of this process as a user would recognise it. */
+export function currentCommand(): string {
+  return [process.argv0, ...process.argv.slice(1)].join(' ');
+}
+
+/**
+ * Encodes this process's record with only `since` changing per acquire: the JSON prefix and the
+ * padded buffer are built once, so the hot path is one ISO date written into a reused buffer.
+ */
+export class HolderRecordWriter {
+  readonly #buffer: Buffer;
+  readonly #sinceAt: number;
+
+  constructor(fields: { pid?: number; command?: string; mode?: LockMode } = {}) {
+    const command = (fields.command ?? currentCommand()).slice(0, MAX_COMMAND);
+    const head = JSON.stringify({
+      pid: fields.pid ?? process.pid,
+      host: hostname(),
+      command,
+      version: VERSION,
+      mode: fields.mode ?? 'exclusive',
+    }).slice(0, -1);
+    const prefix = `${head},"since":"`;
+    this.#buffer = Buffer.alloc(RECORD_SIZE, 0x20);
+    const used = this.#buffer.write(prefix, 0, 'utf8');
+    this.#sinceAt = used;
+    this.#buffer.write('"}', used + SINCE_LENGTH, 'utf8');
+    this.#buffer[RECORD_SIZE - 1] = 0x0a;
+  }
+
+  /** The record stamped with the current time (the returned buffer is reused by the next call). */
+  encode(now: Date = new Date()): Buffer {
+    this.#buffer.write(now.toISOString(), this.#sinceAt, 'latin1');
+    return this.#buffer;
+  }
+}
+
+/** Parse a sidecar's bytes; undefined when there is no (valid) record. */
+export function parseHolderRecord(bytes: Buffer | undefined): HolderRecord | undefined {
+  if (bytes === undefined) return undefined;
+  const text = bytes.toString('utf8').trim();
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const value = JSON.parse(text.split('\n')[0] ?? '') as Partial<HolderRecord>;
+    if (typeof value.pid !== 'number' || typeof value.since !== 'string') return undefined;
+    return {
+      pid: value.pid,
+      host: String(value.host ?? ''),
+      command: String(value.command ?? ''),
+      since: value.since,
+      version: String(value.version ?? ''),
+      mode: value.mode === 'shared' ? 'shared' : 'exclusive',
+    };
+  } catch {
+    return undefined;
+  }
+}

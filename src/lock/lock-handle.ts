@@ -1,0 +1,76 @@
+import type { LockMode } from '../backend/types.js';
+import type { HolderRecord } from './holder-record.js';
+
+/** What a handle knows when it is made. */
+export interface LockHandleInit {
+  target: string;
+  lockPath: string;
+  mode: LockMode;
+  fd: number | undefined;
+  reentrant: boolean;
+  waitedMs: number;
+  waitedFor: HolderRecord | undefined;
+  release: () => void;
+  annotate?: ((fields: { pid?: number; command?: string }) => void) | undefined;
+}
+
+/**
+ * A held lock. `release()` is idempotent; `using` / `await using` release it at scope end.
+ * @example
+ * await using held = await lock('app.db');
+ * // … write …
+ */
+export class LockHandle implements Disposable, AsyncDisposable {
+  /** The canonical path of the protected file. */
+  readonly target: string;
+  /** The file whose OS lock this is (`<target>.lock`, or the `--lock` file itself). */
+  readonly lockPath: string;
+  readonly mode: LockMode;
+  /** The descriptor holding the lock, for passing to a child process (undefined when none exists). */
+  readonly fd: number | undefined;
+  /** True when this acquisition passed through a lock the caller (or an ancestor `dblock exec`) already held. */
+  readonly reentrant: boolean;
+  /** How long the acquisition waited, in milliseconds (0 on the uncontended path). */
+  readonly waitedMs: number;
+  /** The holder record seen when the lock was found busy, if any. */
+  readonly waitedFor: HolderRecord | undefined;
+  #release: (() => void) | undefined;
+  readonly #annotate: LockHandleInit['annotate'];
+
+  constructor(init: LockHandleInit) {
+    this.target = init.target;
+    this.lockPath = init.lockPath;
+    this.mode = init.mode;
+    this.fd = init.fd;
+    this.reentrant = init.reentrant;
+    this.waitedMs = init.waitedMs;
+    this.waitedFor = init.waitedFor;
+    this.#release = init.release;
+    this.#annotate = init.annotate;
+  }
+
+  /** True until `release()` is called. */
+  get held(): boolean {
+    return this.#release !== undefined;
+  }
+
+  /** Release the lock; calling it again does nothing. */
+  release(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+
+  /** Rewrite the holder record (e.g. with the pid and command of a child that now holds the lock). */
+  annotate(fields: { pid?: number; command?: string }): void {
+    if (this.held) this.#annotate?.(fields);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.release();
+  }
+}

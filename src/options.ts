@@ -1,0 +1,54 @@
+import ms from 'ms';
+import { DblockError } from './errors.js';
+
+/** Default wait for any lock: 30 seconds. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Parse a duration: `250ms`, `5s`, `2m`, a bare number is seconds, `0` means try once, `inf` waits forever.
+ * @throws DblockError EUSAGE with a message naming the option and the bad value.
+ */
+export function parseDuration(value: string | number, name = 'timeout'): number {
+  if (typeof value === 'number') {
+    if (Number.isNaN(value) || value < 0) throw badDuration(name, String(value));
+    return value;
+  }
+  const text = value.trim().toLowerCase();
+  if (text === 'inf' || text === 'infinity' || text === 'forever') return Number.POSITIVE_INFINITY;
+  // A bare number is seconds, like flock(1) -w.
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const parsed = text === '' ? undefined : ms(text as ms.StringValue);
+  if (parsed === undefined || Number.isNaN(parsed) || parsed < 0) throw badDuration(name, value);
+  return parsed;
+}
+
+function badDuration(name: string, value: string): DblockError {
+  return new DblockError('EUSAGE', `Expected \`${name}\` to be a duration such as 5s, 250ms, 2m, 0 or inf, got \`${value}\``);
+}
+
+/** The lock timeout in force: the option, else `DBLOCK_TIMEOUT`, else 30 s. */
+export function resolveTimeoutMs(option: string | number | undefined, env?: NodeJS.ProcessEnv): number {
+  if (typeof option === 'number' && option >= 0) return option;
+  if (option !== undefined) return parseDuration(option, 'timeout');
+  if (env !== undefined) return timeoutFromEnv(env);
+  // Reading process.env costs more than an uncontended acquire: read it once per process.
+  envTimeout ??= timeoutFromEnv(process.env);
+  return envTimeout;
+}
+
+let envTimeout: number | undefined;
+
+function timeoutFromEnv(env: NodeJS.ProcessEnv): number {
+  const fromEnv = env.DBLOCK_TIMEOUT;
+  if (fromEnv !== undefined && fromEnv !== '') return parseDuration(fromEnv, 'DBLOCK_TIMEOUT');
+  return DEFAULT_TIMEOUT_MS;
+}
+
+/** Parse a non-negative integer flag, e.g. `--workers 8`. */
+export function parseCount(value: string, name: string, min = 0): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new DblockError('EUSAGE', `Expected \`${name}\` to be an integer ≥ ${min}, got \`${value}\``);
+  }
+  return n;
+}

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { DblockError } from '../errors.js';
+import { canonicalizeTarget } from './canonicalize.js';
+
+/** Which sidecar of a target: `.lock` guards writes, `.init.lock` guards first-connect initialisation. */
+export type SidecarKind = 'lock' | 'init';
+
+export interface LockTarget {
+  /** The target as the caller spelled it (for messages). */
+  readonly given: string;
+  /** The canonical path of the protected file. */
+  readonly canonical: string;
+  /** The file whose OS lock is the lock. */
+  readonly lockPath: string;
+}
+
+export interface TargetSpec {
+  /** `db` (default): the lock is `<canonical>.lock`; `lock`: the target itself is the lock file, like `flock FILE`. */
+  kind?: 'db' | 'lock';
+  /** Which sidecar (ignored for `kind: 'lock'`). @default 'lock' */
+  sidecar?: SidecarKind;
+  /** Put sidecars here instead of beside the target, named from a hash of the canonical path. */
+  lockDir?: string | undefined;
+}
+
+/**
+ * Map a target to its canonical path and lock file.
+ * @example resolveLockTarget('app.db').lockPath // '/srv/app.db.lock'
+ */
+export function resolveLockTarget(target: string, spec: TargetSpec = {}): LockTarget {
+  const canonical = canonicalizeTarget(target);
+  if (spec.kind === 'lock') return { given: target, canonical, lockPath: canonical };
+  const suffix = spec.sidecar === 'init' ? '.init.lock' : '.lock';
+  return { given: target, canonical, lockPath: sidecarPath(canonical, suffix, spec.lockDir) };
+}
+
+/** `<canonical><suffix>`, or inside `lockDir` as `<hash>-<base><suffix>` so two databases never share a name. */
+export function sidecarPath(canonical: string, suffix: string, lockDir?: string): string {
+  if (lockDir === undefined) return canonical + suffix;
+  const dir = canonicalizeTarget(lockDir);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new DblockError('EBADTARGET', `lock directory does not exist: ${lockDir}`);
+  const hash = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+  return join(dir, `${hash}-${basename(canonical)}${suffix}`);
+}
