@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { BackendName, LockBackend, LockMode, LockResource, WaitControl } from '../backend/types.js';
 import { DblockError, LockTimeoutError } from '../errors.js';
 import { FifoMutex } from '../mutex/fifo-mutex.js';
@@ -6,7 +5,7 @@ import { resolveTimeoutMs } from '../options.js';
 import { type LockTarget, resolveLockTarget, type SidecarKind } from '../path/sidecar-path.js';
 import { selectBackend } from './backends.js';
 import { heldInContext, inheritedLocks, runHolding } from './held-locks.js';
-import { type HolderRecord, HolderRecordWriter, parseHolderRecord } from './holder-record.js';
+import { type HolderRecord, HolderRecordWriter, parseHolderRecord, unlessStale } from './holder-record.js';
 import { LockHandle } from './lock-handle.js';
 
 /** Options of `lock()` and `withLock()`. */
@@ -233,16 +232,8 @@ function releaseOs(state: PathState): void {
   state.mutex.release();
 }
 
-/** The holder record, unless it is visibly stale (a dead pid on this host). */
 function currentHolder(state: PathState): HolderRecord | undefined {
-  const record = parseHolderRecord(state.backend.readRecord(state.lockPath));
-  if (record === undefined || record.host !== hostname()) return record;
-  try {
-    process.kill(record.pid, 0);
-    return record;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? record : undefined;
-  }
+  return unlessStale(parseHolderRecord(state.backend.readRecord(state.lockPath)));
 }
 
 function waitFailed(state: PathState, started: number, timeoutMs: number, signal: AbortSignal | undefined): DblockError {

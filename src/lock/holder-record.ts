@@ -74,3 +74,17 @@ export function parseHolderRecord(bytes: Buffer | undefined): HolderRecord | und
     return undefined;
   }
 }
+
+/**
+ * The record unless it is visibly stale: a pid that no longer exists on this host. (Only for naming
+ * the holder in messages: whether the lock is held is always decided by the OS lock.)
+ */
+export function unlessStale(record: HolderRecord | undefined): HolderRecord | undefined {
+  if (record === undefined || record.host !== hostname()) return record;
+  try {
+    process.kill(record.pid, 0);
+    return record;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? record : undefined;
+  }
+}

@@ -1,0 +1,10 @@
+import type { BenchTable } from './table.js';
+
+/** A named benchmark suite producing one or more tables. `quick` runs shorter (for `dblock bench --quick`). */
+export interface BenchSuite {
+  name: string;
+  run: (options: { quick: boolean; log: (line: string) => void }) => Promise<BenchTable[]>;
+}
+
+/** Every suite, in the order `npm run bench` prints them; each loads its module lazily. */
+export const SUITES: BenchSuite[] = [{ name: 'lock', run: async (o) => (await import('./lock-bench.js')).runLockBench(o) }];

@@ -1,0 +1,45 @@
+import type { ProbeState } from '../../backend/types.js';
+import { describeHolder } from '../../errors.js';
+import { selectBackend } from '../../lock/backends.js';
+import { type HolderRecord, parseHolderRecord, unlessStale } from '../../lock/holder-record.js';
+import { resolveLockTarget } from '../../path/sidecar-path.js';
+import type { CommandContext } from '../command-context.js';
+import { requireTarget, type TargetFlags } from '../target-options.js';
+
+/** The state of one lock file as `status` reports it. */
+export interface LockStatus {
+  lockPath: string;
+  state: ProbeState;
+  holder: HolderRecord | null;
+}
+
+/** `dblock status`: probe each lock of the target with a non-blocking try. */
+export async function runStatus(ctx: CommandContext, flags: TargetFlags): Promise<number> {
+  const { target, options } = requireTarget(flags, 'status');
+  const backend = selectBackend(options.backend);
+  const spec = { kind: options.exact ? ('lock' as const) : ('db' as const), lockDir: options.lockDir };
+  const main = resolveLockTarget(target, { ...spec, sidecar: 'lock' });
+  const locks = [probe(main.lockPath)];
+  if (!options.exact) locks.push(probe(resolveLockTarget(target, { ...spec, sidecar: 'init' }).lockPath));
+  ctx.out.result({ target: main.canonical, backend: backend.name, locks }, locks.map(formatStatus).join('\n'));
+  return 0;
+
+  function probe(lockPath: string): LockStatus {
+    const state = backend.probe(lockPath);
+    const holder = state === 'exclusive' ? (unlessStale(parseHolderRecord(backend.readRecord(lockPath))) ?? null) : null;
+    return { lockPath, state, holder };
+  }
+}
+
+function formatStatus(status: LockStatus): string {
+  switch (status.state) {
+    case 'absent':
+      return `${status.lockPath}: free (no sidecar yet)`;
+    case 'free':
+      return `${status.lockPath}: free`;
+    case 'shared':
+      return `${status.lockPath}: held shared`;
+    case 'exclusive':
+      return `${status.lockPath}: held exclusive${status.holder === null ? ' (no holder record: e.g. flock(1))' : ` by ${describeHolder(status.holder)}`}`;
+  }
+}

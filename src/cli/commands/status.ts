@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { bindAction, examples, type RunState } from '../command-context.js';
+import type { CliIo } from '../output.js';
+import { addTargetOptions, type TargetFlags } from '../target-options.js';
+
+export function registerStatus(program: Command, io: CliIo, state: RunState): Command {
+  const command = program
+    .command('status')
+    .description('who holds the lock now (verified by a non-blocking try, not by the record)');
+  addTargetOptions(command).addHelpText(
+    'after',
+    examples(['dblock status --db app.db', 'dblock status --lock /var/lock/nightly.lock --json']),
+  );
+  return bindAction<TargetFlags>(command, io, state, async (ctx, flags) => {
+    const { runStatus } = await import('./status-run.js');
+    return runStatus(ctx, flags);
+  });
+}

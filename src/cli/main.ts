@@ -1,0 +1,76 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT } from '../errors.js';
+import { VERSION } from '../version.js';
+import { examples, type RunState } from './command-context.js';
+import { registerAppend } from './commands/append.js';
+import { registerExec } from './commands/exec.js';
+import { registerStatus } from './commands/status.js';
+import { type CliIo, Output, processIo } from './output.js';
+
+/** Each command file registers itself; actions load their heavy modules lazily. */
+const COMMANDS = [registerExec, registerAppend, registerStatus];
+
+/**
+ * Run the CLI and return the exit code (the bin shim sets process.exitCode).
+ * @example process.exitCode = await main(process.argv);
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const state: RunState = { exitCode: 0 };
+  const program = buildProgram(io, state);
+  try {
+    await program.parseAsync([...argv]);
+  } catch (err) {
+    if (err instanceof CommanderError) return commanderExit(err);
+    return new Output(io, {}).error(err);
+  }
+  return state.exitCode;
+}
+
+function buildProgram(io: CliIo, state: RunState): Command {
+  const program = addGlobalOptions(new Command('dblock'))
+    .description('flock(1) for databases: many processes, one SQLite database (or any single-writer file), safely.')
+    .version(VERSION, '-V, --version')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      outputError: (text, write) => write(`dblock: ${text.replace(/^error: /, '')}`),
+    })
+    .addHelpText(
+      'after',
+      examples([
+        'dblock exec --db app.db -- sqlite3 app.db "INSERT INTO t VALUES (1)"',
+        'dblock exec --lock /tmp/nightly.lock --timeout 0 -- ./nightly.sh',
+        'dblock append events.jsonl \'{"event":"done"}\'',
+        'dblock status --db app.db --json',
+        'dblock <command> --help',
+      ]),
+    );
+  for (const register of COMMANDS) {
+    // Global flags work after the command name too: `dblock exec -v --db x -- cmd`.
+    addGlobalOptions(register(program, io, state))
+      .exitOverride()
+      .configureOutput(program.configureOutput());
+  }
+  return program;
+}
+
+function addGlobalOptions(command: Command): Command {
+  return command
+    .option('--json', 'machine-readable output on stdout')
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('-v, --verbose', 'say how long the lock took and who held it')
+    .option('--debug', 'print stack traces (also DBLOCK_DEBUG=1)');
+}
+
+function commanderExit(err: CommanderError): number {
+  switch (err.code) {
+    case 'commander.helpDisplayed':
+    case 'commander.help':
+    case 'commander.version':
+      return EXIT.OK;
+    default:
+      return EXIT.USAGE;
+  }
+}

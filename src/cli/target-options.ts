@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { DblockError } from '../errors.js';
+import type { LockOptions } from '../lock/acquire.js';
+
+/** The flags that name a lock target. */
+export interface TargetFlags {
+  db?: string;
+  lock?: string;
+  lockDir?: string;
+  backend?: string;
+}
+
+/** Add `--db | --lock`, `--lock-dir` and `--backend` to a command. */
+export function addTargetOptions(command: Command): Command {
+  return command
+    .option('--db <path>', 'the database (or file) to protect; the lock is <path>.lock')
+    .option('--lock <path>', 'use this exact file as the lock, like flock FILE')
+    .option('--lock-dir <dir>', 'keep sidecars in DIR (for databases in read-only directories)')
+    .option('--backend <name>', 'lock backend: flock', 'flock');
+}
+
+/** The target and the lock options it implies; undefined when neither --db nor --lock was given. */
+export function targetFromFlags(flags: TargetFlags): { target: string; options: LockOptions } | undefined {
+  if (flags.db !== undefined && flags.lock !== undefined) {
+    throw new DblockError('EUSAGE', 'give either --db or --lock, not both');
+  }
+  const target = flags.db ?? flags.lock;
+  if (target === undefined) return undefined;
+  return {
+    target,
+    options: {
+      exact: flags.lock !== undefined,
+      lockDir: flags.lockDir,
+      backend: flags.backend as LockOptions['backend'],
+    },
+  };
+}
+
+/** Like targetFromFlags, but a missing target is a usage error naming the command. */
+export function requireTarget(flags: TargetFlags, command: string): { target: string; options: LockOptions } {
+  const found = targetFromFlags(flags);
+  if (found === undefined) throw new DblockError('EUSAGE', `${command} needs --db PATH or --lock PATH`);
+  return found;
+}

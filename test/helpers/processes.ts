@@ -1,0 +1,117 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'bin', 'dblock.js');
+export const FIXTURES = join(ROOT, 'fixtures');
+
+const children = new Set<ChildProcess>();
+
+/** Every child a test started is SIGKILLed after it, pass or fail. */
+afterEach(() => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  children.clear();
+});
+
+/** Start a fixture script (`fixtures/NAME.mjs`) with an IPC channel. */
+export function startFixture(name: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = fork(join(FIXTURES, `${name}.mjs`), args, {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, ...env },
+  });
+  children.add(child);
+  return child;
+}
+
+/** Start any command (tracked and killed after the test). */
+export function startProcess(file: string, args: string[], options: Parameters<typeof spawn>[2] = {}): ChildProcess {
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  children.add(child);
+  return child;
+}
+
+/** Start `bin/dblock.js ARGS` (tracked). */
+export function startDblock(args: string[], options: Parameters<typeof spawn>[2] = {}): ChildProcess {
+  return startProcess(process.execPath, [BIN, ...args], options);
+}
+
+/** The next IPC message matching `predicate` (default: any). Rejects if the child exits first. */
+export function nextMessage<T = Record<string, unknown>>(
+  child: ChildProcess,
+  predicate: (message: T) => boolean = () => true,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onMessage = (message: unknown): void => {
+      if (!predicate(message as T)) return;
+      cleanup();
+      resolve(message as T);
+    };
+    const onExit = (code: number | null, signal: string | null): void => {
+      cleanup();
+      reject(new Error(`child exited (${code ?? signal}) before the expected message`));
+    };
+    const cleanup = (): void => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** Result of a finished process. */
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Wait for a child to exit, collecting its output. */
+export function finished(child: ChildProcess): Promise<Finished> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
+      return;
+    }
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Run `bin/dblock.js ARGS` to completion. */
+export function runDblock(args: string[], options: Parameters<typeof spawn>[2] = {}): Promise<Finished> {
+  return finished(startDblock(args, options));
+}
+
+/** Read lines from a child's stdout until one satisfies `predicate`. */
+export function waitForLine(child: ChildProcess, predicate: (line: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer): void => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      const hit = lines.find(predicate);
+      if (hit !== undefined) {
+        child.stdout?.off('data', onData);
+        child.off('exit', onExit);
+        resolve(hit);
+      }
+    };
+    const onExit = (): void => reject(new Error('child exited before the expected line'));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
