@@ -18,10 +18,16 @@ afterEach(() => {
 });
 
 /** Start a fixture script (`fixtures/NAME.mjs`) with an IPC channel. */
-export function startFixture(name: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): ChildProcess {
+export function startFixture(
+  name: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  options: { uid?: number; gid?: number } = {},
+): ChildProcess {
   const child = fork(join(FIXTURES, `${name}.mjs`), args, {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, ...env },
+    ...options,
   });
   children.add(child);
   return child;

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { finished, runDblock, startDblock } from '../helpers/processes.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+describe('dblock append', () => {
+  it('8 processes × 200 lines of 4 KB: every line whole, none interleaved, none lost', async () => {
+    const file = join(tempDir(), 'events.jsonl');
+    const writers = Array.from({ length: 8 }, (_, writer) => {
+      const child = startDblock(['append', file], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const done = finished(child);
+      const pad = 'x'.repeat(4000);
+      for (let seq = 0; seq < 200; seq++) child.stdin?.write(`${JSON.stringify({ writer, seq, pad })}\n`);
+      child.stdin?.end();
+      return done;
+    });
+    for (const result of await Promise.all(writers)) expect(result.code).toBe(0);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(1600);
+    const seen = new Map<number, number[]>();
+    for (const line of lines) {
+      const { writer, seq } = JSON.parse(line) as { writer: number; seq: number };
+      seen.set(writer, [...(seen.get(writer) ?? []), seq]);
+    }
+    for (let writer = 0; writer < 8; writer++) {
+      expect(seen.get(writer)).toEqual(Array.from({ length: 200 }, (_, i) => i)); // in order per writer
+    }
+  });
+
+  it('appends the LINE argument, adding the newline, and a last stdin line without one', async () => {
+    const file = join(tempDir(), 'log.txt');
+    expect((await runDblock(['append', file, 'first'])).code).toBe(0);
+    const child = startDblock(['append', file], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const done = finished(child);
+    child.stdin?.end('second\nthird');
+    expect((await done).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('first\nsecond\nthird\n');
+  });
+
+  it('refuses a file in a missing directory with one line', async () => {
+    const result = await runDblock(['append', join(tempDir(), 'no', 'such', 'file'), 'x']);
+    expect(result.code).toBe(66);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,173 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  BIN,
+  finished,
+  nextMessage,
+  runDblock,
+  startDblock,
+  startFixture,
+  startProcess,
+  waitForLine,
+} from '../helpers/processes.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+function flockBusy(lockPath: string): boolean {
+  return spawnSync('flock', ['-n', lockPath, 'true']).status !== 0;
+}
+
+const NODE = process.execPath;
+
+describe('dblock exec', () => {
+  it("returns the child's status and passes the lock's descriptor and DBLOCK_HELD", async () => {
+    const db = join(tempDir(), 'app.db');
+    const result = await runDblock(['exec', '--db', db, '--', 'sh', '-c', 'readlink /proc/$$/fd/3; echo "$DBLOCK_HELD"; exit 3']);
+    expect(result.code).toBe(3);
+    const [fdTarget, held] = result.stdout.trim().split('\n');
+    expect(fdTarget?.endsWith('app.db.lock')).toBe(true);
+    expect(JSON.parse(held ?? '')).toEqual([{ path: fdTarget, fd: 3, mode: 'exclusive' }]);
+  });
+
+  it('passes nothing down with --close', async () => {
+    const db = join(tempDir(), 'app.db');
+    const result = await runDblock([
+      'exec',
+      '--close',
+      '--db',
+      db,
+      '--',
+      'sh',
+      '-c',
+      'test -e /proc/$$/fd/3 || echo none; echo "[$DBLOCK_HELD]"',
+    ]);
+    expect(result.stdout).toBe('none\n[]\n');
+  });
+
+  it('maps not found → 127, not executable → 126, death by signal N → 128+N', async () => {
+    const db = join(tempDir(), 'app.db');
+    const notFound = await runDblock(['exec', '--db', db, '--', 'no-such-command-xyz']);
+    expect(notFound.code).toBe(127);
+    expect(notFound.stderr.trim().split('\n')).toHaveLength(1);
+    const script = join(tempDir(), 'script.sh');
+    writeFileSync(script, '#!/bin/sh\necho hi\n', { mode: 0o644 });
+    expect((await runDblock(['exec', '--db', db, '--', script])).code).toBe(126);
+    expect((await runDblock(['exec', '--db', db, '--', 'sh', '-c', 'kill -9 $$'])).code).toBe(137);
+  });
+
+  it('excludes and is excluded by util-linux flock(1) on the same lock file', async () => {
+    const db = join(tempDir(), 'app.db');
+    const outside = startProcess('flock', [`${db}.lock`, 'sh', '-c', 'echo locked; read x'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    await waitForLine(outside, (line) => line === 'locked');
+    const busy = await runDblock(['exec', '--db', db, '--timeout', '0', '--', 'true']);
+    expect(busy.code).toBe(75);
+    expect(busy.stderr).toContain('app.db.lock');
+    const custom = await runDblock(['exec', '--db', db, '-w', '0', '-E', '9', '--', 'true']);
+    expect(custom.code).toBe(9);
+    outside.stdin?.end();
+    expect((await runDblock(['exec', '--db', db, '--timeout', '20s', '--', 'true'])).code).toBe(0);
+
+    const inside = startDblock(['exec', '--db', db, '--', 'sh', '-c', 'echo locked; read x; exit 0'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    await waitForLine(inside, (line) => line === 'locked');
+    expect(flockBusy(`${db}.lock`)).toBe(true);
+    inside.stdin?.end();
+    expect((await finished(inside)).code).toBe(0);
+    expect(flockBusy(`${db}.lock`)).toBe(false);
+  });
+
+  it('keeps the lock held by the child when dblock itself is SIGKILLed', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'app.db');
+    const fifo = join(dir, 'go');
+    execFileSync('mkfifo', [fifo]);
+    // The child waits on a FIFO, not on dblock's stdin (Node closes that pipe when dblock dies).
+    const wrapper = startDblock(['exec', '--db', db, '--', 'sh', '-c', `echo started; read x < "${fifo}"; echo done`]);
+    await waitForLine(wrapper, (line) => line === 'started');
+    const closed = new Promise((resolve) => wrapper.stdout?.once('end', resolve));
+    wrapper.kill('SIGKILL');
+    await new Promise((resolve) => wrapper.once('exit', resolve));
+    expect(flockBusy(`${db}.lock`)).toBe(true); // the child still writes: nobody else may hold it
+    writeFileSync(fifo, 'go\n'); // let the orphaned child finish
+    await closed;
+    expect(flockBusy(`${db}.lock`)).toBe(false);
+  });
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const)(
+    'forwards %s to the child and returns its status',
+    async (signal) => {
+      const db = join(tempDir(), 'app.db');
+      const code = `for (const s of ['SIGINT','SIGTERM','SIGHUP','SIGQUIT']) process.on(s, () => { console.log('got ' + s); process.exit(7); }); console.log('ready'); setInterval(() => {}, 1000);`;
+      const wrapper = startDblock(['exec', '--db', db, '--', NODE, '-e', code]);
+      const done = finished(wrapper);
+      await waitForLine(wrapper, (line) => line === 'ready');
+      wrapper.kill(signal);
+      const result = await done;
+      expect(result.stdout).toContain(`got ${signal}`);
+      expect(result.code).toBe(7);
+    },
+  );
+
+  it('returns 128+N when the forwarded signal kills the child', async () => {
+    const db = join(tempDir(), 'app.db');
+    const wrapper = startDblock(['exec', '--db', db, '--', NODE, '-e', "console.log('ready'); setInterval(() => {}, 1000)"]);
+    const done = finished(wrapper);
+    await waitForLine(wrapper, (line) => line === 'ready');
+    wrapper.kill('SIGTERM');
+    expect((await done).code).toBe(143);
+  });
+
+  it('passes through a nested exec on the same target, and never trusts a stray DBLOCK_HELD', async () => {
+    const db = join(tempDir(), 'app.db');
+    const nested = await runDblock(['exec', '--db', db, '--', NODE, BIN, 'exec', '--db', db, '-w', '0', '--', 'echo', 'inner']);
+    expect(nested).toMatchObject({ code: 0, stdout: 'inner\n' });
+
+    const holder = startFixture('hold-lock', [db]);
+    const { lockPath } = await nextMessage<{ lockPath: string }>(holder);
+    const stray = JSON.stringify([{ path: lockPath, fd: 0, mode: 'exclusive' }]);
+    const forged = await runDblock(['exec', '--db', db, '-w', '0', '--', 'true'], {
+      env: { ...process.env, DBLOCK_HELD: stray },
+    });
+    expect(forged.code).toBe(75);
+  });
+
+  it('6 processes doing read-modify-write on a counter through exec end exact', async () => {
+    const dir = tempDir();
+    const counter = join(dir, 'counter');
+    writeFileSync(counter, '0');
+    const loop = `for i in $(seq 20); do "${NODE}" "${BIN}" exec --lock "${counter}.lock" -- sh -c 'n=$(cat "${counter}"); echo $((n+1)) > "${counter}"' || exit 1; done`;
+    const workers = Array.from({ length: 6 }, () => finished(startProcess('sh', ['-c', loop])));
+    for (const result of await Promise.all(workers)) expect(result.code).toBe(0);
+    expect(Number(readFileSync(counter, 'utf8'))).toBe(120);
+  });
+
+  it('takes shared locks together and refuses bad input with one line and the right code', async () => {
+    const db = join(tempDir(), 'app.db');
+    const reader = startDblock(['exec', '--shared', '--db', db, '--', 'sh', '-c', 'echo locked; read x'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    await waitForLine(reader, (line) => line === 'locked');
+    expect((await runDblock(['exec', '--shared', '--db', db, '-w', '0', '--', 'true'])).code).toBe(0);
+    expect((await runDblock(['exec', '--db', db, '-w', '0', '--', 'true'])).code).toBe(75);
+    reader.stdin?.end();
+
+    const cases: [string[], number][] = [
+      [['exec', '--', 'true'], 64],
+      [['exec', '--db', db, '--lock', db, '--', 'true'], 64],
+      [['exec', '--db', db, '--timeout', 'soon', '--', 'true'], 64],
+      [['exec', '--db', db, '-E', 'x', '--', 'true'], 64],
+      [['exec', '--db', join(db, 'missing', 'x.db'), '--', 'true'], 66],
+      [['exec', '--db', db, '--backend', 'zzz', '--', 'true'], 64],
+      [['exec', '--bogus-flag', '--db', db, '--', 'true'], 64],
+      [['nosuchcommand'], 64],
+    ];
+    for (const [args, code] of cases) {
+      const result = await runDblock(args);
+      expect({ args, code: result.code }).toEqual({ args, code });
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
