@@ -39,15 +39,29 @@ function blockingFlock(fd: number, op: FlockOp): Promise<Error | undefined> {
   });
 }
 
+/** How long a waiter waits politely before it shuts the door on barging re-acquirers. */
+export const STARVATION_MS = 2;
+
+/** A blocking flock running on the threadpool that its waiter may abandon. */
+interface Flight {
+  /** Resolves true when granted, false when abandoned first; rejects on a system error. */
+  readonly granted: Promise<boolean>;
+  /** Stop waiting: a grant that arrives later is given straight back. */
+  abandon(): void;
+}
+
 /**
- * flock(2) on a sidecar file, with a turnstile for fairness.
+ * flock(2) on a sidecar file, with a door for fairness (Go's sync.Mutex starvation mode, across
+ * processes).
  *
- * flock(2) alone lets a releaser barge straight back in: the kernel wakes the waiter, but the
- * releaser's next try runs before the waiter is scheduled. So every acquirer first passes a
- * turnstile, a second file `<lock>.turn`: it takes the turnstile, then the lock, then lets the
- * turnstile go. A waiter holds the turnstile while it sleeps on the lock, so a releaser that comes
- * straight back finds the door taken and queues behind it; the waiter itself is still woken by the
- * kernel the instant the lock is released. Uncontended, the turnstile is two non-blocking calls.
+ * flock(2) alone lets a releaser barge straight back in: the kernel wakes a waiter, but the
+ * releaser's next try runs before the waiter is scheduled, so one process can keep the lock for
+ * its whole time slice. Barging is also what makes a tight loop fast, so it stays allowed — until
+ * a waiter has waited STARVATION_MS. Then that waiter takes the door, a second file
+ * `<lock>.turn`, and keeps it while it sleeps on the lock. Every acquirer's first step is a
+ * non-blocking try of the door, so a releaser coming straight back finds it shut and queues behind
+ * it, while the starving waiter is still woken by the kernel the instant the lock is released.
+ * Once it holds the lock it opens the door again. Uncontended, the door costs two syscalls.
  * Plain flock(1) users take only the lock file: they stay excluded, they just skip the queue.
  */
 class FlockResource implements LockResource {
@@ -56,8 +70,8 @@ class FlockResource implements LockResource {
   readonly #writable: boolean;
   readonly #turnFd: number | undefined;
   #mode: LockMode | undefined;
-  /** A blocking flock still running on the threadpool after its waiter gave up. */
-  #inflight: Promise<void> | undefined;
+  /** Blocking flocks still running on the threadpool after their waiter gave up on them. */
+  readonly #abandoned = new Set<Promise<unknown>>();
 
   constructor(path: string) {
     this.path = path;
@@ -68,9 +82,9 @@ class FlockResource implements LockResource {
   }
 
   tryAcquire(mode: LockMode): boolean {
-    if (this.#inflight !== undefined) return false;
+    if (this.#abandoned.size > 0) return false;
     const turn = this.#turnFd;
-    if (turn !== undefined && !tryFlock(turn, 'exnb')) return false; // someone is waiting at the door
+    if (turn !== undefined && !tryFlock(turn, 'exnb')) return false; // a starving waiter holds the door
     try {
       const ok = tryFlock(this.fd, mode === 'shared' ? 'shnb' : 'exnb');
       if (ok) this.#mode = mode;
@@ -81,16 +95,16 @@ class FlockResource implements LockResource {
   }
 
   async acquire(mode: LockMode, wait: WaitControl): Promise<boolean> {
-    if (this.#inflight !== undefined && !(await this.#settle(this.#inflight, wait))) return false;
+    // Nothing to wait for (try-once, or already expired): start no blocking call that would outlive us.
+    if (wait.signal?.aborted || performance.now() >= wait.deadline) return false;
+    if (!(await this.#settleAbandoned(wait))) return false;
+    const op: FlockOp = mode === 'shared' ? 'sh' : 'ex';
     const turn = this.#turnFd;
-    if (turn !== undefined && !(await this.#wait(turn, 'ex', wait))) return false;
-    try {
-      const ok = await this.#wait(this.fd, mode === 'shared' ? 'sh' : 'ex', wait);
-      if (ok) this.#mode = mode;
-      return ok;
-    } finally {
-      if (turn !== undefined) unlock(turn);
-    }
+    const doorShut = turn !== undefined && !tryFlock(turn, 'exnb');
+    if (turn !== undefined && !doorShut) unlock(turn);
+    const ok = doorShut ? await this.#queueAtDoor(turn as number, op, wait) : await this.#waitPolitely(op, wait);
+    if (ok) this.#mode = mode;
+    return ok;
   }
 
   release(): void {
@@ -104,56 +118,138 @@ class FlockResource implements LockResource {
     writeSync(this.fd, record, 0, record.length, 0);
   }
 
-  /**
-   * One blocking flock on the threadpool, abandoned (not cancelled: the kernel cannot be asked)
-   * when the deadline or signal comes first. An abandoned wait that later succeeds unlocks at once,
-   * so a timed-out waiter never ends up holding the lock.
-   */
-  #wait(fd: number, op: FlockOp, wait: WaitControl): Promise<boolean> {
-    if (wait.signal?.aborted || performance.now() >= wait.deadline) return Promise.resolve(false);
-    return new Promise<boolean>((resolve, reject) => {
-      let settled = false;
-      const finish = (): void => {
-        settled = true;
-        if (timer !== undefined) clearTimeout(timer);
-        wait.signal?.removeEventListener('abort', giveUp);
-      };
-      const giveUp = (): void => {
-        if (settled) return;
-        finish();
-        resolve(false);
-      };
-      const remaining = wait.deadline - performance.now();
-      const timer = Number.isFinite(remaining) ? setTimeout(giveUp, Math.max(0, remaining)) : undefined;
-      wait.signal?.addEventListener('abort', giveUp, { once: true });
-      const flight = blockingFlock(fd, op).then((err) => {
-        if (this.#inflight === inflight) this.#inflight = undefined;
-        if (settled) {
-          if (err === undefined) unlock(fd); // the waiter left: let go at once
-          return;
-        }
-        finish();
-        if (err === undefined) resolve(true);
-        else reject(fromSystemError(err, `flock ${this.path}`));
-      });
-      const inflight = flight.then(() => undefined);
-      this.#inflight = inflight;
-    });
+  /** Someone is starving: queue for the door, then wait for the lock holding it. */
+  async #queueAtDoor(turn: number, op: FlockOp, wait: WaitControl): Promise<boolean> {
+    if (!(await this.#await(this.#fly(turn, 'ex'), wait))) return false;
+    try {
+      return await this.#await(this.#fly(this.fd, op), wait);
+    } finally {
+      unlock(turn);
+    }
   }
 
-  /** Wait for an abandoned flock to come back before starting another on the same file. */
-  async #settle(inflight: Promise<void>, wait: WaitControl): Promise<boolean> {
-    const remaining = wait.deadline - performance.now();
-    if (remaining <= 0) return false;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<false>((resolve) => {
-      if (Number.isFinite(remaining)) timer = setTimeout(() => resolve(false), remaining);
-      wait.signal?.addEventListener('abort', () => resolve(false), { once: true });
-    });
-    const ok = await Promise.race([inflight.then(() => true as const), expired]);
-    if (timer !== undefined) clearTimeout(timer);
-    return ok;
+  /** Wait on the lock itself; after STARVATION_MS also go for the door, and shut it if we get there first. */
+  async #waitPolitely(op: FlockOp, wait: WaitControl): Promise<boolean> {
+    const onLock = this.#fly(this.fd, op);
+    const patience = { deadline: Math.min(wait.deadline, performance.now() + STARVATION_MS), signal: wait.signal };
+    if (await this.#await(onLock, patience, false)) return true;
+    const turn = this.#turnFd;
+    if (turn === undefined) return this.#await(onLock, wait);
+    const atDoor = this.#fly(turn, 'ex');
+    const expired = expiry(wait);
+    try {
+      const first = await Promise.race([
+        onLock.granted.then(() => 'lock' as const),
+        atDoor.granted.then(() => 'door' as const),
+        expired.promise.then(() => 'expired' as const),
+      ]);
+      if (first === 'lock') {
+        atDoor.abandon();
+        return true;
+      }
+      if (first === 'expired') {
+        onLock.abandon();
+        atDoor.abandon();
+        return false;
+      }
+    } catch (err) {
+      onLock.abandon();
+      atDoor.abandon();
+      throw err;
+    } finally {
+      expired.cancel();
+    }
+    try {
+      return await this.#await(onLock, wait);
+    } finally {
+      unlock(turn);
+    }
   }
+
+  /**
+   * Start one blocking flock on the threadpool. It cannot be cancelled (the kernel cannot be
+   * asked), only abandoned: a grant that arrives after that is unlocked at once, so a waiter that
+   * gave up never ends up holding the lock.
+   */
+  #fly(fd: number, op: FlockOp): Flight {
+    let state: 'pending' | 'granted' | 'abandoned' = 'pending';
+    let settle: (granted: boolean) => void = () => {};
+    let fail: (err: unknown) => void = () => {};
+    const granted = new Promise<boolean>((resolve, reject) => {
+      settle = resolve;
+      fail = reject;
+    });
+    const landed: Promise<void> = blockingFlock(fd, op).then((err) => {
+      this.#abandoned.delete(landed);
+      if (state === 'abandoned') {
+        if (err === undefined) unlock(fd); // the waiter left: let go at once
+      } else if (err === undefined) {
+        state = 'granted';
+        settle(true);
+      } else {
+        fail(fromSystemError(err, `flock ${this.path}`));
+      }
+    });
+    return {
+      granted,
+      abandon: () => {
+        if (state === 'granted')
+          unlock(fd); // granted but never taken up
+        else if (state === 'pending') this.#abandoned.add(landed);
+        state = 'abandoned';
+        settle(false);
+      },
+    };
+  }
+
+  /** Await a flight until the deadline or signal; then abandon it (unless `abandonOnExpiry` is false). */
+  async #await(flight: Flight, wait: WaitControl, abandonOnExpiry = true): Promise<boolean> {
+    const expired = expiry(wait);
+    try {
+      const ok = await Promise.race([flight.granted, expired.promise]);
+      if (!ok && abandonOnExpiry) flight.abandon();
+      return ok;
+    } catch (err) {
+      flight.abandon();
+      throw err;
+    } finally {
+      expired.cancel();
+    }
+  }
+
+  /** Wait for abandoned flocks to come back before starting others on the same files. */
+  async #settleAbandoned(wait: WaitControl): Promise<boolean> {
+    if (this.#abandoned.size === 0) return true;
+    const expired = expiry(wait);
+    try {
+      return await Promise.race([Promise.all(this.#abandoned).then(() => true), expired.promise]);
+    } finally {
+      expired.cancel();
+    }
+  }
+}
+
+/** A promise that resolves false at the deadline or when the signal aborts. */
+function expiry(wait: WaitControl): { promise: Promise<false>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const promise = new Promise<false>((resolve) => {
+    const remaining = wait.deadline - performance.now();
+    if (remaining <= 0 || wait.signal?.aborted) {
+      resolve(false);
+      return;
+    }
+    if (Number.isFinite(remaining)) timer = setTimeout(() => resolve(false), remaining);
+    onAbort = () => resolve(false);
+    wait.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  return {
+    promise,
+    cancel: () => {
+      if (timer !== undefined) clearTimeout(timer);
+      if (onAbort !== undefined) wait.signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 function openTurnstile(path: string): number | undefined {

@@ -1,6 +1,162 @@
-import type { BenchTable } from './table.js';
+import { fork, spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fsExt from 'fs-ext';
+import lockfile from 'proper-lockfile';
+import { lock } from '../lock/acquire.js';
+import { type BenchTable, fmt, median, percentile } from './table.js';
 
-/** Lock-engine benchmarks (filled in below). */
-export async function runLockBench(_options: { quick: boolean; log: (line: string) => void }): Promise<BenchTable[]> {
-  return [];
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BIN = join(HERE, '..', '..', 'bin', 'dblock.js');
+
+interface Options {
+  quick: boolean;
+  log: (line: string) => void;
+}
+
+/** Lock-engine benchmarks: uncontended cost, contended hand-off across processes, exec start-up. */
+export async function runLockBench(options: Options): Promise<BenchTable[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'dblock-bench-'));
+  try {
+    return [await uncontended(dir, options), ...(await contended(dir, options)), startup(dir, options)];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Median µs per acquire+release over several timed batches. */
+async function perOp(batches: number, size: number, op: () => unknown): Promise<number> {
+  const samples: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const start = performance.now();
+    for (let i = 0; i < size; i++) await op();
+    samples.push(((performance.now() - start) * 1000) / size);
+  }
+  return median(samples);
+}
+
+async function uncontended(dir: string, { quick, log }: Options): Promise<BenchTable> {
+  log('  uncontended acquire+release…');
+  const n = quick ? 5_000 : 50_000;
+  const target = join(dir, 'u.db');
+  const fd = openSync(join(dir, 'raw.lock'), 'a');
+  const raw = await perOp(7, n, () => {
+    fsExt.flockSync(fd, 'exnb');
+    fsExt.flockSync(fd, 'un');
+  });
+  const ours = await perOp(7, n, async () => (await lock(target)).release());
+  const asyncFlock = await perOp(5, n / 10, async () => {
+    await new Promise<void>((resolve, reject) => fsExt.flock(fd, 'ex', (err) => (err ? reject(err) : resolve())));
+    fsExt.flockSync(fd, 'un');
+  });
+  const plFile = join(dir, 'pl.db');
+  openSync(plFile, 'a');
+  const proper = await perOp(5, quick ? 20 : 200, async () => (await lockfile.lock(plFile, { realpath: false }))());
+  return {
+    title: 'Uncontended acquire + release (µs, median of batches)',
+    columns: ['strategy', 'µs/op', 'vs raw flockSync'],
+    rows: [
+      ['raw fs-ext flockSync (exnb + un)', fmt(raw, 2), '1.00×'],
+      ['dblock lock() + release()', fmt(ours, 2), `${fmt(ours / raw)}×`],
+      ['fs-ext async flock (threadpool)', fmt(asyncFlock, 2), `${fmt(asyncFlock / raw)}×`],
+      ['proper-lockfile lock + unlock', fmt(proper, 1), `${fmt(proper / raw, 0)}×`],
+    ],
+    notes: ['dblock = turnstile try + lock try + turnstile release + holder-record pwrite + release.'],
+  };
+}
+
+interface WorkerResult {
+  ops: number;
+  waits: number[];
+}
+
+async function runWorkers(strategy: string, target: string, workers: number, ms: number, holdUs: number, gapUs: number) {
+  const children = Array.from({ length: workers }, () =>
+    fork(join(HERE, 'lock-worker.js'), [strategy, target, String(ms), String(holdUs), String(gapUs)], { stdio: 'ignore' }),
+  );
+  await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
+  const results = children.map(
+    (child) => new Promise<WorkerResult>((resolve) => child.once('message', (m) => resolve(m as WorkerResult))),
+  );
+  for (const child of children) child.send('go');
+  const all = await Promise.all(results);
+  const ops = all.map((r) => r.ops);
+  const waits = all.flatMap((r) => r.waits);
+  const total = ops.reduce((a, b) => a + b, 0);
+  return {
+    opsPerSec: total / (ms / 1000),
+    p50: percentile(waits, 50),
+    p99: percentile(waits, 99),
+    max: waits.reduce((a, b) => Math.max(a, b), 0),
+    fairness: Math.min(...ops) / Math.max(...ops),
+  };
+}
+
+async function contended(dir: string, { quick, log }: Options): Promise<BenchTable[]> {
+  const ms = quick ? 1000 : 3000;
+  const regimes = [
+    { name: 'tight loop', hold: 0, gap: 0 },
+    { name: '200 µs held, 1 ms between', hold: 200, gap: 1000 },
+  ];
+  const tables: BenchTable[] = [];
+  for (const regime of regimes) {
+    const rows: (string | number)[][] = [];
+    const runs: Record<string, Awaited<ReturnType<typeof runWorkers>>> = {};
+    for (const strategy of ['flock-raw', 'dblock']) {
+      log(`  8 processes, ${regime.name}, ${strategy}…`);
+      const target = join(dir, `${strategy}-${regime.hold}.db`);
+      const r = await runWorkers(strategy, target, 8, ms, regime.hold, regime.gap);
+      runs[strategy] = r;
+      rows.push([
+        strategy === 'dblock' ? 'dblock lock()' : 'raw blocking flockSync',
+        fmt(r.opsPerSec, 0),
+        fmt(r.p50 * 1000, 0),
+        fmt(r.p99 * 1000, 0),
+        fmt(r.max, 1),
+        fmt(r.fairness),
+      ]);
+    }
+    const base = runs['flock-raw'];
+    const ours = runs.dblock;
+    tables.push({
+      title: `8 processes contending, ${regime.name} (${ms / 1000}s each)`,
+      columns: ['strategy', 'ops/s', 'wait p50 µs', 'wait p99 µs', 'wait max ms', 'fairness min/max'],
+      rows,
+      notes:
+        base && ours
+          ? [
+              `dblock/raw: throughput ${fmt(ours.opsPerSec / base.opsPerSec)}×, p99 ${fmt(ours.p99 / base.p99)}×, fairness ${fmt(ours.fairness)} vs ${fmt(base.fairness)}`,
+            ]
+          : [],
+    });
+  }
+  return tables;
+}
+
+function startup(dir: string, { quick, log }: Options): BenchTable {
+  log('  process start-up…');
+  const runs = quick ? 7 : 21;
+  const time = (file: string, args: string[]): number => {
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      spawnSync(file, args, { stdio: 'ignore' });
+      samples.push(performance.now() - start);
+    }
+    return median(samples);
+  };
+  const node = time(process.execPath, ['-e', '0']);
+  const exec = time(process.execPath, [BIN, 'exec', '--db', join(dir, 's.db'), '--', 'true']);
+  const flock = time('flock', [join(dir, 's.db.lock'), 'true']);
+  return {
+    title: `Start-up per job (ms, median of ${runs})`,
+    columns: ['command', 'ms', 'vs node -e 0'],
+    rows: [
+      ['node -e 0', fmt(node, 1), '1.00×'],
+      ['dblock exec --db s.db -- true', fmt(exec, 1), `${fmt(exec / node)}×`],
+      ['flock s.db.lock true (C, for scale)', fmt(flock, 1), `${fmt(flock / node)}×`],
+    ],
+  };
 }

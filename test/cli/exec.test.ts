@@ -63,6 +63,10 @@ describe('dblock exec', () => {
     const busy = await runDblock(['exec', '--db', db, '--timeout', '0', '--', 'true']);
     expect(busy.code).toBe(75);
     expect(busy.stderr).toContain('app.db.lock');
+    // A timed-out wait exits at once even though its flock(2) call is still blocked in the kernel.
+    const timedOut = await runDblock(['exec', '--db', db, '--timeout', '200ms', '--', 'true']);
+    expect(timedOut.code).toBe(75);
+    expect(timedOut.stderr).toMatch(/timed out after 0\.\ds waiting for .*app\.db\.lock/);
     const custom = await runDblock(['exec', '--db', db, '-w', '0', '-E', '9', '--', 'true']);
     expect(custom.code).toBe(9);
     outside.stdin?.end();
