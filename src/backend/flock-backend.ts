@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, readSync, statSync, writeSync } from 'node:fs';
 import fsExt from 'fs-ext';
 import { fromSystemError } from '../errors.js';
+import { ChangeSignal } from './change-signal.js';
 import { openSidecarFile, openSidecarForProbe } from './sidecar-file.js';
 import type { LockBackend, LockMode, LockResource, ProbeState, WaitControl } from './types.js';
 
@@ -27,41 +28,29 @@ function unlock(fd: number): void {
   fsExt.flockSync(fd, 'un');
 }
 
-function blockingFlock(fd: number, op: FlockOp): Promise<Error | undefined> {
-  return new Promise((resolve) => {
-    const attempt = (): void =>
-      fsExt.flock(fd, op, (err) => {
-        // A signal delivered to the worker thread interrupts the wait: wait again.
-        if (err && (err as NodeJS.ErrnoException).code === 'EINTR') attempt();
-        else resolve(err ?? undefined);
-      });
-    attempt();
-  });
-}
-
 /** How long a waiter waits politely before it shuts the door on barging re-acquirers. */
 export const STARVATION_MS = 2;
-
-/** A blocking flock running on the threadpool that its waiter may abandon. */
-interface Flight {
-  /** Resolves true when granted, false when abandoned first; rejects on a system error. */
-  readonly granted: Promise<boolean>;
-  /** Stop waiting: a grant that arrives later is given straight back. */
-  abandon(): void;
-}
+/** Polling bounds for holders that do not announce their release (flock(1), a crashed process). */
+const FIRST_POLL_MS = 1;
+const MAX_POLL_MS = 25;
+const NOTICE = Buffer.from('\n');
 
 /**
- * flock(2) on a sidecar file, with a door for fairness (Go's sync.Mutex starvation mode, across
- * processes).
+ * flock(2) on a sidecar file, waited for without ever blocking in the kernel, with a door for
+ * fairness (Go's sync.Mutex starvation mode, across processes).
  *
- * flock(2) alone lets a releaser barge straight back in: the kernel wakes a waiter, but the
- * releaser's next try runs before the waiter is scheduled, so one process can keep the lock for
- * its whole time slice. Barging is also what makes a tight loop fast, so it stays allowed — until
- * a waiter has waited STARVATION_MS. Then that waiter takes the door, a second file
- * `<lock>.turn`, and keeps it while it sleeps on the lock. Every acquirer's first step is a
- * non-blocking try of the door, so a releaser coming straight back finds it shut and queues behind
- * it, while the starving waiter is still woken by the kernel the instant the lock is released.
- * Once it holds the lock it opens the door again. Uncontended, the door costs two syscalls.
+ * Waiting: a thread blocked in flock(2) can be neither cancelled nor abandoned — Node joins its
+ * threadpool and worker threads at exit, so a timed-out waiter could not even exit. So a waiter
+ * only ever makes non-blocking tries. It retries the moment the door file changes: every dblock
+ * release writes a notice byte there, which inotify delivers at once (the door, not the lock file,
+ * so holder-record writes wake nobody). Holders that announce nothing
+ * (flock(1), a crashed process) are noticed by a jittered backoff poll, 1 ms growing to 25 ms.
+ *
+ * Fairness: flock(2) lets a releaser barge straight back in — it is running while the waiters
+ * are still being woken. Barging is also what makes a tight loop fast, so it stays allowed until
+ * a waiter has waited STARVATION_MS. That waiter then takes the door, a second file
+ * `<lock>.turn`, and keeps it until it holds the lock. Every acquirer's first step is a
+ * non-blocking try of the door, so while someone starves, nobody else can take the lock.
  * Plain flock(1) users take only the lock file: they stay excluded, they just skip the queue.
  */
 class FlockResource implements LockResource {
@@ -69,48 +58,54 @@ class FlockResource implements LockResource {
   readonly fd: number;
   readonly #writable: boolean;
   readonly #turnFd: number | undefined;
+  readonly #turnWritable: boolean;
   #mode: LockMode | undefined;
-  /** Blocking flocks still running on the threadpool after their waiter gave up on them. */
-  readonly #abandoned = new Set<Promise<unknown>>();
 
   constructor(path: string) {
     this.path = path;
     const main = openSidecarFile(path, INITIAL_CONTENT);
     this.fd = main.fd;
     this.#writable = main.writable;
-    this.#turnFd = openTurnstile(path + TURNSTILE_SUFFIX);
+    const turn = openTurnstile(path + TURNSTILE_SUFFIX);
+    this.#turnFd = turn?.fd;
+    this.#turnWritable = turn?.writable === true;
   }
 
   tryAcquire(mode: LockMode): boolean {
-    if (this.#abandoned.size > 0) return false;
     const turn = this.#turnFd;
     if (turn !== undefined && !tryFlock(turn, 'exnb')) return false; // a starving waiter holds the door
     try {
-      const ok = tryFlock(this.fd, mode === 'shared' ? 'shnb' : 'exnb');
-      if (ok) this.#mode = mode;
-      return ok;
+      return this.#tryLock(mode);
     } finally {
       if (turn !== undefined) unlock(turn);
     }
   }
 
   async acquire(mode: LockMode, wait: WaitControl): Promise<boolean> {
-    // Nothing to wait for (try-once, or already expired): start no blocking call that would outlive us.
-    if (wait.signal?.aborted || performance.now() >= wait.deadline) return false;
-    if (!(await this.#settleAbandoned(wait))) return false;
-    const op: FlockOp = mode === 'shared' ? 'sh' : 'ex';
+    const started = performance.now();
     const turn = this.#turnFd;
-    const doorShut = turn !== undefined && !tryFlock(turn, 'exnb');
-    if (turn !== undefined && !doorShut) unlock(turn);
-    const ok = doorShut ? await this.#queueAtDoor(turn as number, op, wait) : await this.#waitPolitely(op, wait);
-    if (ok) this.#mode = mode;
-    return ok;
+    const changes = new ChangeSignal(this.path + TURNSTILE_SUFFIX);
+    let doorHeld = false;
+    try {
+      for (let delay = FIRST_POLL_MS; ; delay = Math.min(delay * 2, MAX_POLL_MS)) {
+        if (doorHeld ? this.#tryLock(mode) : this.tryAcquire(mode)) return true;
+        const now = performance.now();
+        if (!doorHeld && turn !== undefined && now - started >= STARVATION_MS) doorHeld = tryFlock(turn, 'exnb');
+        if (now >= wait.deadline || wait.signal?.aborted) return false;
+        const pause = delay * (0.5 + Math.random()); // jitter: pollers must not wake in lockstep
+        await changes.next(Math.min(pause, wait.deadline - now), wait.signal);
+      }
+    } finally {
+      changes.close();
+      if (doorHeld) this.#openDoor();
+    }
   }
 
   release(): void {
     if (this.#mode === undefined) return;
     this.#mode = undefined;
     unlock(this.fd);
+    this.#announce(); // after the unlock, so the first waiter to run succeeds
   }
 
   writeRecord(record: Buffer): void {
@@ -118,143 +113,28 @@ class FlockResource implements LockResource {
     writeSync(this.fd, record, 0, record.length, 0);
   }
 
-  /** Someone is starving: queue for the door, then wait for the lock holding it. */
-  async #queueAtDoor(turn: number, op: FlockOp, wait: WaitControl): Promise<boolean> {
-    if (!(await this.#await(this.#fly(turn, 'ex'), wait))) return false;
-    try {
-      return await this.#await(this.#fly(this.fd, op), wait);
-    } finally {
-      unlock(turn);
-    }
+  /** Let the door go and wake the other starving waiters, so one of them takes it at once. */
+  #openDoor(): void {
+    if (this.#turnFd === undefined) return;
+    unlock(this.#turnFd);
+    this.#announce();
   }
 
-  /** Wait on the lock itself; after STARVATION_MS also go for the door, and shut it if we get there first. */
-  async #waitPolitely(op: FlockOp, wait: WaitControl): Promise<boolean> {
-    const onLock = this.#fly(this.fd, op);
-    const patience = { deadline: Math.min(wait.deadline, performance.now() + STARVATION_MS), signal: wait.signal };
-    if (await this.#await(onLock, patience, false)) return true;
-    const turn = this.#turnFd;
-    if (turn === undefined) return this.#await(onLock, wait);
-    const atDoor = this.#fly(turn, 'ex');
-    const expired = expiry(wait);
-    try {
-      const first = await Promise.race([
-        onLock.granted.then(() => 'lock' as const),
-        atDoor.granted.then(() => 'door' as const),
-        expired.promise.then(() => 'expired' as const),
-      ]);
-      if (first === 'lock') {
-        atDoor.abandon();
-        return true;
-      }
-      if (first === 'expired') {
-        onLock.abandon();
-        atDoor.abandon();
-        return false;
-      }
-    } catch (err) {
-      onLock.abandon();
-      atDoor.abandon();
-      throw err;
-    } finally {
-      expired.cancel();
-    }
-    try {
-      return await this.#await(onLock, wait);
-    } finally {
-      unlock(turn);
-    }
+  /** Wake every waiter (inotify on the door file). */
+  #announce(): void {
+    if (this.#turnFd !== undefined && this.#turnWritable) writeSync(this.#turnFd, NOTICE, 0, NOTICE.length, 0);
   }
 
-  /**
-   * Start one blocking flock on the threadpool. It cannot be cancelled (the kernel cannot be
-   * asked), only abandoned: a grant that arrives after that is unlocked at once, so a waiter that
-   * gave up never ends up holding the lock.
-   */
-  #fly(fd: number, op: FlockOp): Flight {
-    let state: 'pending' | 'granted' | 'abandoned' = 'pending';
-    let settle: (granted: boolean) => void = () => {};
-    let fail: (err: unknown) => void = () => {};
-    const granted = new Promise<boolean>((resolve, reject) => {
-      settle = resolve;
-      fail = reject;
-    });
-    const landed: Promise<void> = blockingFlock(fd, op).then((err) => {
-      this.#abandoned.delete(landed);
-      if (state === 'abandoned') {
-        if (err === undefined) unlock(fd); // the waiter left: let go at once
-      } else if (err === undefined) {
-        state = 'granted';
-        settle(true);
-      } else {
-        fail(fromSystemError(err, `flock ${this.path}`));
-      }
-    });
-    return {
-      granted,
-      abandon: () => {
-        if (state === 'granted')
-          unlock(fd); // granted but never taken up
-        else if (state === 'pending') this.#abandoned.add(landed);
-        state = 'abandoned';
-        settle(false);
-      },
-    };
-  }
-
-  /** Await a flight until the deadline or signal; then abandon it (unless `abandonOnExpiry` is false). */
-  async #await(flight: Flight, wait: WaitControl, abandonOnExpiry = true): Promise<boolean> {
-    const expired = expiry(wait);
-    try {
-      const ok = await Promise.race([flight.granted, expired.promise]);
-      if (!ok && abandonOnExpiry) flight.abandon();
-      return ok;
-    } catch (err) {
-      flight.abandon();
-      throw err;
-    } finally {
-      expired.cancel();
-    }
-  }
-
-  /** Wait for abandoned flocks to come back before starting others on the same files. */
-  async #settleAbandoned(wait: WaitControl): Promise<boolean> {
-    if (this.#abandoned.size === 0) return true;
-    const expired = expiry(wait);
-    try {
-      return await Promise.race([Promise.all(this.#abandoned).then(() => true), expired.promise]);
-    } finally {
-      expired.cancel();
-    }
+  #tryLock(mode: LockMode): boolean {
+    const ok = tryFlock(this.fd, mode === 'shared' ? 'shnb' : 'exnb');
+    if (ok) this.#mode = mode;
+    return ok;
   }
 }
 
-/** A promise that resolves false at the deadline or when the signal aborts. */
-function expiry(wait: WaitControl): { promise: Promise<false>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const promise = new Promise<false>((resolve) => {
-    const remaining = wait.deadline - performance.now();
-    if (remaining <= 0 || wait.signal?.aborted) {
-      resolve(false);
-      return;
-    }
-    if (Number.isFinite(remaining)) timer = setTimeout(() => resolve(false), remaining);
-    onAbort = () => resolve(false);
-    wait.signal?.addEventListener('abort', onAbort, { once: true });
-  });
-  return {
-    promise,
-    cancel: () => {
-      if (timer !== undefined) clearTimeout(timer);
-      if (onAbort !== undefined) wait.signal?.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-function openTurnstile(path: string): number | undefined {
+function openTurnstile(path: string): { fd: number; writable: boolean } | undefined {
   try {
-    return openSidecarFile(path, INITIAL_CONTENT).fd;
+    return openSidecarFile(path, INITIAL_CONTENT);
   } catch {
     // No turnstile (e.g. a read-only directory that has only the lock file): exclusion is intact,
     // only arrival order is weaker.

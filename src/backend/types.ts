@@ -1,3 +1,6 @@
+/** Bytes at the start of a sidecar reserved for the holder record (written whole, so no stale tail). */
+export const RECORD_SIZE = 512;
+
 /** Shared or exclusive, as flock(2) understands them. */
 export type LockMode = 'shared' | 'exclusive';
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { LockMode } from '../backend/types.js';
+import { type LockMode, RECORD_SIZE } from '../backend/types.js';
 import { VERSION } from '../version.js';
 
 /** Advisory: who took an exclusive lock. Liveness is always the OS lock, never this record. */
@@ -12,8 +12,6 @@ export interface HolderRecord {
   mode: LockMode;
 }
 
-/** Records are written at offset 0 in a fixed-size slot, so a shorter record never leaves a tail. */
-export const RECORD_SIZE = 512;
 const MAX_COMMAND = 300;
 const SINCE_LENGTH = new Date(0).toISOString().length;
 

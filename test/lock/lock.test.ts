@@ -52,14 +52,14 @@ describe('lock()', () => {
     expect((err as LockTimeoutError).holder?.pid).toBe(child.pid);
   });
 
-  it('a waiter whose blocking wait is in flight at its timeout never ends up holding the lock', async () => {
+  it('a timed-out waiter never ends up holding the lock, and its process can exit at once', async () => {
     const db = join(tempDir(), 'app.db');
     const { child, lockPath } = await holdInOtherProcess(db);
     const err = await errorOf(lock(db, { timeout: '300ms' }));
     expect(err.code).toBe('ELOCKTIMEOUT');
     child.send('release');
     await nextMessage(child, (m: { released?: boolean }) => m.released === true);
-    // The abandoned wait comes back and lets go; a fresh acquire waits for it and succeeds.
+    // Nothing of the timed-out wait lingers: the next acquire succeeds and leaves the file free.
     const again = await lock(db, { timeout: '10s' });
     again.release();
     expect(freeForFlock(lockPath)).toBe(true);
