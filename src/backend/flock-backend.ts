@@ -170,6 +170,7 @@ function openTurnstile(path: string): number | undefined {
 export const flockBackend: LockBackend = {
   name: 'flock',
   supportsShared: true,
+  canBeCompromised: false,
 
   open(lockPath: string): LockResource {
     return new FlockResource(lockPath);
