@@ -21,7 +21,9 @@ type Callback<T = void> = (err: Error | null, value?: T) => void;
  * The `fs` that proper-lockfile drives for one lock (it takes an `fs` option). Four changes to plain fs:
  * - mkdir also creates `holder.json` inside, before proper-lockfile reads the directory's mtime: adding
  *   the file later would change that mtime and the heartbeat would call its own lock compromised.
- * - stat is lstat and refuses anything but a directory (a regular file is flock's sidecar).
+ * - stat is lstat and refuses anything but a directory (a regular file is flock's sidecar); while we hold
+ *   the lock it also checks the holder file is still ours: proper-lockfile tells a taken-over lock by its
+ *   mtime alone, and two acquisitions in one second can get the same mtime from its precision probe.
  * - rmdir is only ever a stale-lock removal: under a reaper lock it checks again that the lock is still
  *   stale, so two waiters that both saw it stale cannot remove the fresh lock the first one then took.
  * - rmdirSync is only ever our own release (and proper-lockfile's exit hook): it removes the directory
@@ -30,10 +32,10 @@ type Callback<T = void> = (err: Error | null, value?: T) => void;
 export function lockDirFs(staleMs: number, state: LockDirState) {
   return {
     mkdir: (path: string, cb: Callback) => settle(createLockDir(path, state), cb),
-    stat: (path: string, cb: Callback<Stats>) => settle(statLockDir(path), cb),
+    stat: (path: string, cb: Callback<Stats>) => settle(statLockDir(path, state), cb),
     utimes: (path: string, atime: Date, mtime: Date, cb: Callback) => settle(utimes(path, atime, mtime), cb),
     rmdir: (path: string, cb: Callback) => settle(reapStale(path, staleMs), cb),
-    rmdirSync: (path: string) => removeOwnLockDir(path, state),
+    rmdirSync: (path: string) => releaseLockDir(path, state),
   };
 }
 
@@ -61,10 +63,24 @@ function openHolder(path: string): Promise<number> {
 }
 
 /** lstat the lock, refusing what is not a lock directory (never follows a planted symlink). */
-export async function statLockDir(path: string): Promise<Stats> {
+async function statLockDir(path: string, state: LockDirState): Promise<Stats> {
   const st = await lstat(path);
   checkLockDir(path, st);
+  if (state.holderFd !== undefined && !isOurs(path, state.holderFd)) {
+    // ENOENT is what makes proper-lockfile declare the lock compromised at once rather than retry.
+    throw Object.assign(new Error('the lock directory was replaced: another process took it over'), { code: 'ENOENT' });
+  }
   return st;
+}
+
+function isOurs(path: string, holderFd: number): boolean {
+  try {
+    const mine = fstatSync(holderFd);
+    const named = lstatSync(join(path, HOLDER_FILE));
+    return mine.ino === named.ino && mine.dev === named.dev;
+  } catch {
+    return false;
+  }
 }
 
 /** Throw EBACKENDMISMATCH for flock's sidecar file, ESIDECAR for a symlink or device. */
@@ -112,15 +128,14 @@ function ignoreMissing(err: NodeJS.ErrnoException): undefined {
   throw err;
 }
 
-function removeOwnLockDir(path: string, state: LockDirState): void {
+/** Remove the lock directory we created, only if its holder file is still ours; closes the holder file. */
+export function releaseLockDir(path: string, state: LockDirState): void {
   const fd = state.holderFd;
   if (fd === undefined) return;
   state.holderFd = undefined;
   try {
-    const mine = fstatSync(fd);
-    const named = lstatSync(join(path, HOLDER_FILE));
     // Taken over as stale while we still thought we held it: the directory is someone else's now.
-    if (mine.ino !== named.ino || mine.dev !== named.dev) return;
+    if (!isOurs(path, fd)) return;
     unlinkSync(join(path, HOLDER_FILE));
     rmdirSync(path);
   } catch {

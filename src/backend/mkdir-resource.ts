@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Lockfile from 'proper-lockfile';
 import { DblockError, fromSystemError } from '../errors.js';
-import { forgetLockDir, type LockDirState, lockDirFs } from './lock-dir-fs.js';
+import { forgetLockDir, type LockDirState, lockDirFs, releaseLockDir } from './lock-dir-fs.js';
 import { PollSchedule, sleep } from './poll-schedule.js';
 import type { LockMode, LockResource, WaitControl } from './types.js';
 
@@ -55,6 +55,8 @@ export class MkdirResource implements LockResource {
         onCompromised: (err) => this.#lost(err, generation),
       });
     } catch (err) {
+      // proper-lockfile failed after our mkdir (its mtime probe): the directory is ours to remove.
+      releaseLockDir(this.path, this.#dir);
       if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return false;
       throw fromSystemError(err, `cannot take lock ${this.path}`, 'ESIDECAR');
     }
