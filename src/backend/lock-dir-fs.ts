@@ -133,15 +133,16 @@ export function releaseLockDir(path: string, state: LockDirState): void {
   const fd = state.holderFd;
   if (fd === undefined) return;
   state.holderFd = undefined;
+  const ours = isOurs(path, fd);
+  // Closed before the unlink: Windows keeps a deleted-but-open file in the directory, and rmdir would fail.
+  closeSync(fd);
+  // Taken over as stale while we still thought we held it: the directory is someone else's now.
+  if (!ours) return;
   try {
-    // Taken over as stale while we still thought we held it: the directory is someone else's now.
-    if (!isOurs(path, fd)) return;
     unlinkSync(join(path, HOLDER_FILE));
     rmdirSync(path);
   } catch {
     // Already gone (reaped): nothing of ours is left to remove.
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type * as Lockfile from 'proper-lockfile';
 import { DblockError, fromSystemError } from '../errors.js';
@@ -14,10 +15,20 @@ function lockfile(): typeof Lockfile {
   return lockfileModule;
 }
 
+/** Suffix of the "next in line" lock a waiter takes (see MkdirResource). */
+export const NEXT_SUFFIX = '.next';
+/** The waiter next in line polls this often at most; the others back off to POLL_CAP_MS. */
+const NEXT_POLL_CAP_MS = 4;
+
 /**
  * A proper-lockfile lock: an atomic mkdir of the lock path, kept fresh by a heartbeat (mtime updated
  * every stale/2) and taken over by others once it is older than `staleMs`. Waits poll on our own
  * schedule; a lost lock is reported through `onCompromised`, never thrown from a timer.
+ *
+ * Polling alone lets a releaser barge back in before any sleeping waiter looks. So the first waiter
+ * takes a second lock, `<lock>.next`, and polls fast; a new try (a releaser coming back included)
+ * that sees `.next` joins the waiters instead. `.next` is only a hint: the other waiters still poll
+ * the lock itself, slower, so a dead waiter's `.next` can slow hand-off but never stall it.
  */
 export class MkdirResource implements LockResource {
   readonly path: string;
@@ -29,11 +40,13 @@ export class MkdirResource implements LockResource {
   #held = false;
   /** Tells a late heartbeat of an earlier acquisition apart from the current one. */
   #generation = 0;
+  readonly #next: MkdirResource | undefined;
 
-  constructor(path: string, staleMs: number) {
+  constructor(path: string, staleMs: number, queue = true) {
     this.path = path;
     this.#staleMs = staleMs;
     this.#fs = lockDirFs(staleMs, this.#dir);
+    this.#next = queue ? new MkdirResource(path + NEXT_SUFFIX, staleMs, false) : undefined;
   }
 
   /** The open holder file: a child that inherits it lets a nested dblock verify this acquisition. */
@@ -43,6 +56,11 @@ export class MkdirResource implements LockResource {
 
   async tryAcquire(mode: LockMode): Promise<boolean> {
     if (mode === 'shared') throw new DblockError('EUSAGE', 'the mkdir backend has no shared mode');
+    if (this.#next !== undefined && (await exists(this.#next.path))) return false; // a waiter is next in line
+    return this.#take();
+  }
+
+  async #take(): Promise<boolean> {
     if (this.#held) return false;
     const generation = ++this.#generation;
     try {
@@ -64,17 +82,27 @@ export class MkdirResource implements LockResource {
     return true;
   }
 
-  async acquire(mode: LockMode, wait: WaitControl): Promise<boolean> {
-    const schedule = new PollSchedule();
-    for (;;) {
-      const remaining = wait.deadline - performance.now();
-      if (remaining <= 0 || wait.signal?.aborted) return false;
-      if (!(await sleep(Math.min(schedule.next(), remaining), wait.signal))) return false;
-      if (await this.tryAcquire(mode)) {
-        if (!wait.signal?.aborted) return true;
-        this.release(); // the caller gave up while the last try was in flight
-        return false;
+  async acquire(_mode: LockMode, wait: WaitControl): Promise<boolean> {
+    const next = this.#next;
+    let schedule = new PollSchedule();
+    let first = false;
+    try {
+      for (;;) {
+        const remaining = wait.deadline - performance.now();
+        if (remaining <= 0 || wait.signal?.aborted) return false;
+        if (!(await sleep(Math.min(schedule.next(), remaining), wait.signal))) return false;
+        if (!first && next !== undefined && (await next.#take())) {
+          first = true;
+          schedule = new PollSchedule(NEXT_POLL_CAP_MS);
+        }
+        if (await this.#take()) {
+          if (!wait.signal?.aborted) return true;
+          this.release(); // the caller gave up while the last try was in flight
+          return false;
+        }
       }
+    } finally {
+      if (first) next?.release();
     }
   }
 
@@ -112,4 +140,11 @@ export class MkdirResource implements LockResource {
       ),
     );
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -9,12 +9,18 @@ export const POLL_CAP_MS = 40;
  * (proper-lockfile's own retries start at 1 s, the most common complaint of its users.)
  */
 export class PollSchedule {
+  readonly #cap: number;
   #base = POLL_START_MS;
+
+  /** @param capMs where the base delay stops doubling. @default POLL_CAP_MS */
+  constructor(capMs = POLL_CAP_MS) {
+    this.#cap = capMs;
+  }
 
   /** The next delay in milliseconds. */
   next(): number {
     const base = this.#base;
-    this.#base = Math.min(POLL_CAP_MS, base * 2);
+    this.#base = Math.min(this.#cap, base * 2);
     return base * (0.75 + Math.random() / 2);
   }
 }

@@ -114,7 +114,7 @@ async function contended(dir: string, { quick, log }: Options): Promise<BenchTab
     columns: ['workload', 'backend', 'ops/s', 'wait p50 ms', 'wait p99 ms', 'fairness min/max ops'],
     rows,
     notes: [
-      'flock waiters are woken by the kernel (turnstile for order); mkdir waiters poll every 1–50 ms with jitter, so hand-off is slower and a releaser can win again.',
+      'flock waiters are woken by the kernel (turnstile for order). mkdir waiters poll with jitter: the one holding `.next` every ≤5 ms, the others every ≤50 ms; a returning releaser that sees `.next` queues.',
     ],
   };
 }

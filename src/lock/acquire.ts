@@ -39,6 +39,8 @@ export interface LockOptions {
 interface PathState {
   readonly backend: LockBackend;
   readonly lockPath: string;
+  /** The stale period the resource is opened with (mkdir): the first acquisition's. */
+  readonly staleMs: number | undefined;
   readonly mutex: FifoMutex;
   resource: LockResource | undefined;
   /** In-process holders sharing the one OS lock (several only in shared mode). */
@@ -75,14 +77,14 @@ export async function lock(target: string, options: LockOptions = {}): Promise<L
   const passThrough = reentrantHandle(resolved, mode, backend);
   if (passThrough !== undefined) return passThrough;
 
-  const state = stateFor(backend, resolved.lockPath, options.onWarning);
+  const state = stateFor(backend, resolved.lockPath, options.onWarning, staleMs);
   const wait: WaitControl = { deadline: started + timeoutMs, signal: options.signal };
   if (!state.mutex.tryAcquire(mode) && !(await waitForMutex(state.mutex, mode, wait))) {
     throw waitFailed(state, started, timeoutMs, options.signal);
   }
   let outcome: OsOutcome;
   try {
-    outcome = await acquireOs(state, mode, wait, options.command, staleMs);
+    outcome = await acquireOs(state, mode, wait, options.command);
   } catch (err) {
     state.mutex.release();
     throw err;
@@ -181,12 +183,12 @@ function stateKey(backend: LockBackend, lockPath: string): string {
   return `${backend.name}:${lockPath}`;
 }
 
-function stateFor(backend: LockBackend, lockPath: string, onWarning: LockOptions['onWarning']): PathState {
+function stateFor(backend: LockBackend, lockPath: string, onWarning: LockOptions['onWarning'], staleMs?: number): PathState {
   const key = stateKey(backend, lockPath);
   let state = states.get(key);
   if (state === undefined) {
     if (backend.name === 'flock') warnIfNetworkFs(lockPath, onWarning);
-    state = { backend, lockPath, mutex: new FifoMutex(), resource: undefined, osHolders: 0, sharedPending: undefined };
+    state = { backend, lockPath, staleMs, mutex: new FifoMutex(), resource: undefined, osHolders: 0, sharedPending: undefined };
     states.set(key, state);
   }
   return state;
@@ -216,13 +218,7 @@ async function waitForMutex(mutex: FifoMutex, mode: LockMode, wait: WaitControl)
 }
 
 /** Take the OS lock (unless in-process shared holders already have it). Returns the holder seen while waiting. */
-async function acquireOs(
-  state: PathState,
-  mode: LockMode,
-  wait: WaitControl,
-  command: string | undefined,
-  staleMs: number | undefined,
-): Promise<OsOutcome> {
+async function acquireOs(state: PathState, mode: LockMode, wait: WaitControl, command: string | undefined): Promise<OsOutcome> {
   if (mode === 'shared') {
     while (state.osHolders === 0 && state.sharedPending !== undefined) {
       await state.sharedPending.catch(() => {});
@@ -232,7 +228,7 @@ async function acquireOs(
       return HELD;
     }
   }
-  const attempt = takeOsLock(state, mode, wait, command, staleMs);
+  const attempt = takeOsLock(state, mode, wait, command);
   if (mode === 'shared') state.sharedPending = attempt.then(() => {});
   try {
     return await attempt;
@@ -241,14 +237,8 @@ async function acquireOs(
   }
 }
 
-async function takeOsLock(
-  state: PathState,
-  mode: LockMode,
-  wait: WaitControl,
-  command: string | undefined,
-  staleMs: number | undefined,
-): Promise<OsOutcome> {
-  state.resource ??= state.backend.open(state.lockPath, { staleMs });
+async function takeOsLock(state: PathState, mode: LockMode, wait: WaitControl, command: string | undefined): Promise<OsOutcome> {
+  state.resource ??= state.backend.open(state.lockPath, { staleMs: state.staleMs });
   const resource = state.resource;
   let waitedFor: HolderRecord | undefined;
   let got = resource.tryAcquire(mode);

@@ -163,6 +163,14 @@ describe('mkdir backend: surface', () => {
     expect(typeof status.filesystem.type).toBe('string');
   });
 
+  it('is not stalled by the .next marker of a waiter that died (it only slows a new try into the poll loop)', async () => {
+    const db = join(tempDir(), 'app.db');
+    mkdirSync(`${db}.lock.next`);
+    const held = await lock(db, { ...MKDIR, timeout: '1s' }); // well inside the 2s stale period
+    expect(held.waitedMs).toBeGreaterThan(0);
+    held.release();
+  });
+
   it('refuses a planted symlink or a file where its directory should be', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'elsewhere'));
