@@ -1,9 +1,12 @@
 export type { BackendName, LockMode } from './backend/types.js';
 export { DblockError, type DblockErrorCode, EXIT, LockTimeoutError } from './errors.js';
 export { type LockOptions, lock, withLock } from './lock/acquire.js';
+export { BACKEND_NAMES } from './lock/backends.js';
 export type { HolderRecord } from './lock/holder-record.js';
 export { LockHandle } from './lock/lock-handle.js';
+export { NETWORK_FS_WARNING } from './lock/network-warning.js';
 export { parseDuration } from './options.js';
 export { canonicalizeTarget } from './path/canonicalize.js';
+export { describeFilesystem, detectNetworkFs, type FilesystemInfo } from './path/fs-type.js';
 export { resolveLockTarget } from './path/sidecar-path.js';
 export { VERSION } from './version.js';

@@ -44,6 +44,23 @@ function timeoutFromEnv(env: NodeJS.ProcessEnv): number {
   return DEFAULT_TIMEOUT_MS;
 }
 
+/** mkdir backend: a lock whose heartbeat stopped this long ago is abandoned (proper-lockfile's default). */
+export const DEFAULT_STALE_MS = 10_000;
+/** proper-lockfile's floor: its heartbeat runs every stale/2 and never more than once a second. */
+export const MIN_STALE_MS = 2_000;
+
+/**
+ * Parse the mkdir backend's stale period (`--stale D`, option `stale`): a duration of at least 2s.
+ * @throws DblockError EUSAGE for anything else (`inf` included: a crashed holder must be recoverable).
+ */
+export function parseStale(value: string | number): number {
+  const staleMs = parseDuration(value, 'stale');
+  if (!Number.isFinite(staleMs) || staleMs < MIN_STALE_MS) {
+    throw new DblockError('EUSAGE', `Expected \`stale\` to be a duration of at least 2s such as 10s or 1m, got \`${value}\``);
+  }
+  return staleMs;
+}
+
 /** Parse a non-negative integer flag, e.g. `--workers 8`. */
 export function parseCount(value: string, name: string, min = 0): number {
   const n = Number(value);

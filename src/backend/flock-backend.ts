@@ -146,6 +146,7 @@ function openTurnstile(path: string): { fd: number; writable: boolean } | undefi
 export const flockBackend: LockBackend = {
   name: 'flock',
   supportsShared: true,
+  canBeCompromised: false,
 
   open(lockPath: string): LockResource {
     return new FlockResource(lockPath);

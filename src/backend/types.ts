@@ -1,3 +1,5 @@
+import type { DblockError } from '../errors.js';
+
 /** Bytes at the start of a sidecar reserved for the holder record (written whole, so no stale tail). */
 export const RECORD_SIZE = 512;
 
@@ -17,6 +19,12 @@ export interface WaitControl {
 /** What an OS-level probe sees, without taking the lock for longer than the probe. */
 export type ProbeState = 'free' | 'shared' | 'exclusive' | 'absent';
 
+/** Per-target settings a backend may use (each backend ignores what it has no use for). */
+export interface BackendOptions {
+  /** mkdir: a lock whose heartbeat stopped this long ago is abandoned and may be taken over. @default 10000 */
+  readonly staleMs?: number | undefined;
+}
+
 /**
  * A lock primitive across processes. Backends never import each other or the in-process mutex;
  * `lock/acquire.ts` wires them together.
@@ -25,10 +33,12 @@ export interface LockBackend {
   readonly name: BackendName;
   /** Whether `--shared` makes sense for this backend. */
   readonly supportsShared: boolean;
+  /** Whether a held lock can be lost (mkdir: the heartbeat failed); flock's never is. */
+  readonly canBeCompromised: boolean;
   /** Open (creating if needed) the lock resource at `lockPath`. Synchronous; the caller caches it. */
-  open(lockPath: string): LockResource;
+  open(lockPath: string, options?: BackendOptions): LockResource;
   /** Who holds `lockPath` right now, by a non-blocking try through a separate handle. */
-  probe(lockPath: string): ProbeState;
+  probe(lockPath: string, options?: BackendOptions): ProbeState;
   /** Read the advisory holder record without taking the lock. */
   readRecord(lockPath: string): Buffer | undefined;
   /**
@@ -41,16 +51,25 @@ export interface LockBackend {
 /** One opened lock resource, used by one process; the in-process mutex serialises calls on it. */
 export interface LockResource {
   readonly path: string;
-  /** A descriptor a child process can inherit to go on holding the lock, when the backend has one. */
+  /** A descriptor a child process can inherit to go on holding the lock, when the backend has one (valid while held). */
   readonly fd: number | undefined;
-  /** Try once, never wait. True when the lock is now held in `mode`. */
-  tryAcquire(mode: LockMode): boolean;
   /**
-   * Wait for the lock without blocking the event loop. Resolves true when held; false when the
-   * deadline passed or the signal fired, and then the lock is not held (now or later).
+   * Try once, never wait. True when the lock is now held in `mode`. flock answers synchronously
+   * (the uncontended path stays free of promises); mkdir answers with a promise (its filesystem calls are async).
+   */
+  tryAcquire(mode: LockMode): boolean | Promise<boolean>;
+  /**
+   * Wait for the lock without blocking the event loop; called after `tryAcquire` failed. Resolves true
+   * when held; false when the deadline passed or the signal fired, and then the lock is not held (now or later).
    */
   acquire(mode: LockMode, wait: WaitControl): Promise<boolean>;
+  /** Release; does nothing when not held. */
   release(): void;
   /** Write the advisory holder record (ignored when the resource is read-only). */
   writeRecord(record: Buffer): void;
+  /**
+   * Set by the engine on backends that `canBeCompromised`: called (never thrown from a timer) when a
+   * held lock is lost; the resource then counts as released.
+   */
+  onCompromised?: ((error: DblockError) => void) | undefined;
 }

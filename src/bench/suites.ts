@@ -7,4 +7,7 @@ export interface BenchSuite {
 }
 
 /** Every suite, in the order `npm run bench` prints them; each loads its module lazily. */
-export const SUITES: BenchSuite[] = [{ name: 'lock', run: async (o) => (await import('./lock-bench.js')).runLockBench(o) }];
+export const SUITES: BenchSuite[] = [
+  { name: 'lock', run: async (o) => (await import('./lock-bench.js')).runLockBench(o) },
+  { name: 'backend', run: async (o) => (await import('./backend-bench.js')).runBackendBench(o) },
+];

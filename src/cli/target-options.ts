@@ -8,15 +8,17 @@ export interface TargetFlags {
   lock?: string;
   lockDir?: string;
   backend?: string;
+  stale?: string;
 }
 
-/** Add `--db | --lock`, `--lock-dir` and `--backend` to a command. */
+/** Add `--db | --lock`, `--lock-dir`, `--backend` and `--stale` to a command. */
 export function addTargetOptions(command: Command): Command {
   return command
     .option('--db <path>', 'the database (or file) to protect; the lock is <path>.lock')
     .option('--lock <path>', 'use this exact file as the lock, like flock FILE')
     .option('--lock-dir <dir>', 'keep sidecars in DIR (for databases in read-only directories)')
-    .option('--backend <name>', 'lock backend: flock', 'flock');
+    .option('--backend <name>', 'lock backend: flock (kernel lock, local filesystems) or mkdir (portable: NFS, SMB)', 'flock')
+    .option('--stale <duration>', 'mkdir backend: take over a lock whose heartbeat stopped this long ago (min 2s; default 10s)');
 }
 
 /** The target and the lock options it implies; undefined when neither --db nor --lock was given. */
@@ -32,6 +34,7 @@ export function targetFromFlags(flags: TargetFlags): { target: string; options: 
       exact: flags.lock !== undefined,
       lockDir: flags.lockDir,
       backend: flags.backend as LockOptions['backend'],
+      stale: flags.stale,
     },
   };
 }

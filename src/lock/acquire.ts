@@ -1,12 +1,13 @@
 import type { BackendName, LockBackend, LockMode, LockResource, WaitControl } from '../backend/types.js';
 import { DblockError, LockTimeoutError } from '../errors.js';
 import { FifoMutex } from '../mutex/fifo-mutex.js';
-import { resolveTimeoutMs } from '../options.js';
+import { parseStale, resolveTimeoutMs } from '../options.js';
 import { type LockTarget, resolveLockTarget, type SidecarKind } from '../path/sidecar-path.js';
 import { selectBackend } from './backends.js';
 import { heldInContext, inheritedLocks, runHolding } from './held-locks.js';
 import { type HolderRecord, HolderRecordWriter, parseHolderRecord, unlessStale } from './holder-record.js';
 import { LockHandle } from './lock-handle.js';
+import { warnIfNetworkFs } from './network-warning.js';
 
 /** Options of `lock()` and `withLock()`. */
 export interface LockOptions {
@@ -26,17 +27,28 @@ export interface LockOptions {
   signal?: AbortSignal | undefined;
   /** The command named in the holder record. @default this process's command line */
   command?: string | undefined;
+  /**
+   * mkdir backend: a lock whose heartbeat stopped this long ago is taken over (at least `2s`). Fixed by
+   * the first acquisition of a path in this process. @default '10s'
+   */
+  stale?: string | number | undefined;
+  /** Receives warnings (a flock lock on a network filesystem), once per process. @default process.emitWarning */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 interface PathState {
   readonly backend: LockBackend;
   readonly lockPath: string;
+  /** The stale period the resource is opened with (mkdir): the first acquisition's. */
+  readonly staleMs: number | undefined;
   readonly mutex: FifoMutex;
   resource: LockResource | undefined;
   /** In-process holders sharing the one OS lock (several only in shared mode). */
   osHolders: number;
   /** A shared OS acquisition in progress, which other in-process shared callers join. */
   sharedPending: Promise<void> | undefined;
+  /** Aborted when the current acquisition's lock is lost (only on backends that can lose one). */
+  compromise?: AbortController | undefined;
 }
 
 const states = new Map<string, PathState>();
@@ -60,11 +72,12 @@ export async function lock(target: string, options: LockOptions = {}): Promise<L
     throw new DblockError('EUSAGE', `the ${backend.name} backend has no shared mode; drop --shared or use --backend flock`);
   }
   const timeoutMs = resolveTimeoutMs(options.timeout);
+  const staleMs = options.stale === undefined ? undefined : parseStale(options.stale);
   const resolved = resolveCached(target, options);
   const passThrough = reentrantHandle(resolved, mode, backend);
   if (passThrough !== undefined) return passThrough;
 
-  const state = stateFor(backend, resolved.lockPath);
+  const state = stateFor(backend, resolved.lockPath, options.onWarning, staleMs);
   const wait: WaitControl = { deadline: started + timeoutMs, signal: options.signal };
   if (!state.mutex.tryAcquire(mode) && !(await waitForMutex(state.mutex, mode, wait))) {
     throw waitFailed(state, started, timeoutMs, options.signal);
@@ -88,6 +101,7 @@ export async function lock(target: string, options: LockOptions = {}): Promise<L
     reentrant: false,
     waitedMs: performance.now() - started,
     waitedFor: outcome.waitedFor,
+    signal: backend.canBeCompromised ? watchCompromise(state) : undefined,
     release: () => releaseOs(state),
     annotate: (fields) => state.resource?.writeRecord(new HolderRecordWriter({ ...fields, mode }).encode()),
   });
@@ -96,12 +110,20 @@ export async function lock(target: string, options: LockOptions = {}): Promise<L
 /**
  * Run `fn` while holding the lock; nested `lock`/`withLock` calls on the same target inside `fn`
  * pass through instead of deadlocking. The lock is released however `fn` ends.
- * @example await withLock('app.db', async () => { … }, { timeout: '10s' });
+ * @throws DblockError `ECOMPROMISED` after `fn` when the lock was lost while it ran (mkdir backend);
+ * long work should watch `held.signal` instead of finishing unprotected.
+ * @example await withLock('app.db', async (held) => { … }, { timeout: '10s' });
  */
-export async function withLock<T>(target: string, fn: () => T | Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withLock<T>(
+  target: string,
+  fn: (held: LockHandle) => T | Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
   const held = await lock(target, options);
   try {
-    return await runHolding(held.lockPath, held.mode, fn);
+    const result = await runHolding(held.lockPath, held.mode, () => fn(held));
+    held.signal.throwIfAborted();
+    return result;
   } finally {
     held.release();
   }
@@ -152,6 +174,7 @@ function reentrantHandle(resolved: LockTarget, mode: LockMode, backend: LockBack
     reentrant: true,
     waitedMs: 0,
     waitedFor: undefined,
+    signal: states.get(stateKey(backend, resolved.lockPath))?.compromise?.signal,
     release: () => {},
   });
 }
@@ -160,14 +183,23 @@ function stateKey(backend: LockBackend, lockPath: string): string {
   return `${backend.name}:${lockPath}`;
 }
 
-function stateFor(backend: LockBackend, lockPath: string): PathState {
+function stateFor(backend: LockBackend, lockPath: string, onWarning: LockOptions['onWarning'], staleMs?: number): PathState {
   const key = stateKey(backend, lockPath);
   let state = states.get(key);
   if (state === undefined) {
-    state = { backend, lockPath, mutex: new FifoMutex(), resource: undefined, osHolders: 0, sharedPending: undefined };
+    if (backend.name === 'flock') warnIfNetworkFs(lockPath, onWarning);
+    state = { backend, lockPath, staleMs, mutex: new FifoMutex(), resource: undefined, osHolders: 0, sharedPending: undefined };
     states.set(key, state);
   }
   return state;
+}
+
+/** A signal that aborts with ECOMPROMISED if this acquisition's lock is lost (backends that can lose one). */
+function watchCompromise(state: PathState): AbortSignal {
+  const controller = new AbortController();
+  state.compromise = controller;
+  if (state.resource !== undefined) state.resource.onCompromised = (error) => controller.abort(error);
+  return controller.signal;
 }
 
 async function waitForMutex(mutex: FifoMutex, mode: LockMode, wait: WaitControl): Promise<boolean> {
@@ -206,10 +238,13 @@ async function acquireOs(state: PathState, mode: LockMode, wait: WaitControl, co
 }
 
 async function takeOsLock(state: PathState, mode: LockMode, wait: WaitControl, command: string | undefined): Promise<OsOutcome> {
-  state.resource ??= state.backend.open(state.lockPath);
+  state.resource ??= state.backend.open(state.lockPath, { staleMs: state.staleMs });
   const resource = state.resource;
   let waitedFor: HolderRecord | undefined;
-  if (!resource.tryAcquire(mode)) {
+  let got = resource.tryAcquire(mode);
+  // flock answers synchronously: no promise on its uncontended path.
+  if (typeof got !== 'boolean') got = await got;
+  if (!got) {
     waitedFor = currentHolder(state);
     if (!(await resource.acquire(mode, wait))) return { held: false };
   }
@@ -228,7 +263,10 @@ function recordWriterFor(command: string | undefined): HolderRecordWriter {
 
 function releaseOs(state: PathState): void {
   state.osHolders -= 1;
-  if (state.osHolders === 0) state.resource?.release();
+  if (state.osHolders === 0) {
+    state.resource?.release();
+    state.compromise = undefined;
+  }
   state.mutex.release();
 }
 

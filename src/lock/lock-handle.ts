@@ -10,9 +10,14 @@ export interface LockHandleInit {
   reentrant: boolean;
   waitedMs: number;
   waitedFor: HolderRecord | undefined;
+  /** Aborts if the lock is lost while held; absent for backends that cannot lose one. */
+  signal?: AbortSignal | undefined;
   release: () => void;
   annotate?: ((fields: { pid?: number; command?: string }) => void) | undefined;
 }
+
+// flock locks are never lost: one signal that never aborts serves every such handle, at no cost.
+const NEVER_ABORTED = new AbortController().signal;
 
 /**
  * A held lock. `release()` is idempotent; `using` / `await using` release it at scope end.
@@ -34,6 +39,12 @@ export class LockHandle implements Disposable, AsyncDisposable {
   readonly waitedMs: number;
   /** The holder record seen when the lock was found busy, if any. */
   readonly waitedFor: HolderRecord | undefined;
+  /**
+   * Aborts, with an `ECOMPROMISED` DblockError as its reason, if the lock is lost while held (mkdir
+   * backend: the heartbeat failed and another process may have taken it over). Never aborts on flock.
+   * Pass it to long work, or call `held.signal.throwIfAborted()` before committing.
+   */
+  readonly signal: AbortSignal;
   #release: (() => void) | undefined;
   readonly #annotate: LockHandleInit['annotate'];
 
@@ -45,6 +56,7 @@ export class LockHandle implements Disposable, AsyncDisposable {
     this.reentrant = init.reentrant;
     this.waitedMs = init.waitedMs;
     this.waitedFor = init.waitedFor;
+    this.signal = init.signal ?? NEVER_ABORTED;
     this.#release = init.release;
     this.#annotate = init.annotate;
   }

@@ -29,6 +29,7 @@ export async function runExec(ctx: CommandContext, flags: ExecFlags, args: strin
       shared: flags.shared === true,
       timeout: flags.timeout,
       command: [file, ...rest].join(' '),
+      onWarning: (message) => ctx.out.warn(message),
     });
   } catch (err) {
     if (conflictExit !== undefined && err instanceof DblockError && err.code === 'ELOCKTIMEOUT') {
@@ -76,9 +77,17 @@ function runChild(ctx: CommandContext, file: string, args: string[], passed: Loc
       child.kill(signal);
     };
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    // mkdir backend: the lock was lost, so CMD now writes unprotected. Say so and stop it.
+    let lost: number | undefined;
+    const onLost = (): void => {
+      lost = ctx.out.error(held.signal.reason);
+      child.kill('SIGTERM');
+    };
+    held.signal.addEventListener('abort', onLost, { once: true });
     const done = (code: number): void => {
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
-      resolve(code);
+      held.signal.removeEventListener('abort', onLost);
+      resolve(lost ?? code);
     };
     child.once('spawn', () => {
       if (child.pid !== undefined && !held.reentrant) held.annotate({ pid: child.pid, command: [file, ...args].join(' ') });

@@ -1,7 +1,10 @@
+import { dirname } from 'node:path';
 import type { ProbeState } from '../../backend/types.js';
 import { describeHolder } from '../../errors.js';
 import { selectBackend } from '../../lock/backends.js';
 import { type HolderRecord, parseHolderRecord, unlessStale } from '../../lock/holder-record.js';
+import { parseStale } from '../../options.js';
+import { describeFilesystem } from '../../path/fs-type.js';
 import { resolveLockTarget } from '../../path/sidecar-path.js';
 import type { CommandContext } from '../command-context.js';
 import { requireTarget, type TargetFlags } from '../target-options.js';
@@ -19,13 +22,21 @@ export async function runStatus(ctx: CommandContext, flags: TargetFlags): Promis
   const backend = selectBackend(options.backend);
   const spec = { kind: options.exact ? ('lock' as const) : ('db' as const), lockDir: options.lockDir };
   const main = resolveLockTarget(target, { ...spec, sidecar: 'lock' });
+  const staleMs = options.stale === undefined ? undefined : parseStale(options.stale);
   const locks = [probe(main.lockPath)];
   if (!options.exact) locks.push(probe(resolveLockTarget(target, { ...spec, sidecar: 'init' }).lockPath));
-  ctx.out.result({ target: main.canonical, backend: backend.name, locks }, locks.map(formatStatus).join('\n'));
+  // flock's reliability depends on where the lock files live, which --lock-dir may move.
+  const fs = describeFilesystem(dirname(main.lockPath));
+  const filesystem = { type: fs.type, network: fs.network };
+  const fsLine = `filesystem: ${fs.type}${fs.network ? ' (network: flock may not exclude other hosts; use --backend mkdir)' : ''}`;
+  ctx.out.result(
+    { target: main.canonical, backend: backend.name, filesystem, locks },
+    [...locks.map(formatStatus), fsLine].join('\n'),
+  );
   return 0;
 
   function probe(lockPath: string): LockStatus {
-    const state = backend.probe(lockPath);
+    const state = backend.probe(lockPath, { staleMs });
     const holder = state === 'exclusive' ? (unlessStale(parseHolderRecord(backend.readRecord(lockPath))) ?? null) : null;
     return { lockPath, state, holder };
   }
