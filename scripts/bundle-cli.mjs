@@ -15,6 +15,6 @@ await build({
   external: ['fs-ext', 'better-sqlite3', 'proper-lockfile', 'cli-progress'],
   sourcemap: 'linked',
   logLevel: 'warning',
-  // The bench spawns workers by path and the waiter files are resolved relative to their module.
-  define: {},
+  // Bundled CommonJS dependencies (commander) call require(): give ESM chunks one.
+  banner: { js: "import { createRequire as __dblockCreateRequire } from 'node:module'; const require = __dblockCreateRequire(import.meta.url);" },
 });
