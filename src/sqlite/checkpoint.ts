@@ -3,7 +3,7 @@ import type { BackendName } from '../backend/types.js';
 import { DblockError } from '../errors.js';
 import { withLock } from '../lock/acquire.js';
 import { canonicalizeTarget } from '../path/canonicalize.js';
-import { fromSqliteError, openConnection } from './connection.js';
+import { fromSqliteError, openConnection, type SqliteConnection } from './connection.js';
 import { assertSqliteHeader, readHeader } from './header.js';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './options.js';
 
@@ -70,14 +70,15 @@ export async function checkpointDatabase(path: string, options: CheckpointOption
       try {
         report.journalMode = String(conn.sqlite.pragma('journal_mode', { simple: true })).toLowerCase();
         if (report.journalMode === 'wal') {
-          const row = conn.sqlite.pragma(`wal_checkpoint(${mode.toUpperCase()})`) as {
-            busy: number;
-            log: number;
-            checkpointed: number;
-          }[];
-          report.busy = row[0]?.busy === 1;
-          report.walFrames = row[0]?.log ?? -1;
-          report.checkpointedFrames = row[0]?.checkpointed ?? -1;
+          // TRUNCATE reports 0 frames once it has reset the WAL, so count them with a PASSIVE pass first.
+          const passive = walCheckpoint(conn.sqlite, 'PASSIVE');
+          report.walFrames = passive.log;
+          report.checkpointedFrames = passive.checkpointed;
+          if (mode === 'truncate') {
+            const truncate = walCheckpoint(conn.sqlite, 'TRUNCATE');
+            report.busy = truncate.busy === 1;
+            report.checkpointedFrames = truncate.log === 0 ? passive.log : truncate.checkpointed;
+          }
         }
       } catch (err) {
         throw fromSqliteError(err, canonical);
@@ -90,6 +91,17 @@ export async function checkpointDatabase(path: string, options: CheckpointOption
     },
     lockOptions,
   );
+}
+
+interface CheckpointRow {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+function walCheckpoint(sqlite: SqliteConnection, mode: 'PASSIVE' | 'TRUNCATE'): CheckpointRow {
+  const rows = sqlite.pragma(`wal_checkpoint(${mode})`) as CheckpointRow[];
+  return rows[0] ?? { busy: 0, log: -1, checkpointed: -1 };
 }
 
 function sizeOf(path: string): number {

@@ -25,8 +25,9 @@ export class Transactor {
   readonly #path: string;
   readonly #begin: SqliteStatement;
   readonly #commit: SqliteStatement;
-  readonly #busyOff: SqliteStatement | undefined;
-  readonly #busyOn: SqliteStatement | undefined;
+  /** SQL that switches SQLite's busy handler off and back on (undefined when the timeout is 0). */
+  readonly #busyOff: string | undefined;
+  readonly #busyOn: string | undefined;
   readonly #pageCount: SqliteStatement;
   readonly #pageSize: SqliteStatement;
   /** Whether the rollback-journal invariant applies (false in WAL mode). */
@@ -46,8 +47,9 @@ export class Transactor {
     this.#commit = sqlite.prepare<[]>('COMMIT');
     // SQLite's own busy handler sleeps synchronously (blocking the event loop) on a fixed
     // schedule; at BEGIN and COMMIT dblock switches it off and waits with async, jittered backoff.
-    this.#busyOff = busyTimeoutMs > 0 ? sqlite.prepare<[]>('PRAGMA busy_timeout = 0') : undefined;
-    this.#busyOn = busyTimeoutMs > 0 ? sqlite.prepare<[]>(`PRAGMA busy_timeout = ${busyTimeoutMs}`) : undefined;
+    // exec, not prepare: SQLite applies `PRAGMA busy_timeout = N` when it compiles the statement.
+    this.#busyOff = busyTimeoutMs > 0 ? 'PRAGMA busy_timeout = 0' : undefined;
+    this.#busyOn = busyTimeoutMs > 0 ? `PRAGMA busy_timeout = ${busyTimeoutMs}` : undefined;
     this.#pageCount = sqlite.prepare<[]>('PRAGMA page_count').pluck();
     this.#pageSize = sqlite.prepare<[]>('PRAGMA page_size').pluck();
     this.rollbackJournal = journalMode !== 'wal';
@@ -89,11 +91,11 @@ export class Transactor {
   }
 
   #step(statement: SqliteStatement): void {
-    this.#busyOff?.run();
+    if (this.#busyOff !== undefined) this.#sqlite.exec(this.#busyOff);
     try {
       statement.run();
     } finally {
-      this.#busyOn?.run();
+      if (this.#busyOn !== undefined) this.#sqlite.exec(this.#busyOn);
     }
   }
 
