@@ -51,6 +51,10 @@ export class SqliteDatabase implements Database {
   /** One transaction per connection at a time; FIFO so concurrent callers are served in order. */
   readonly #mutex = new FifoMutex();
   #closed = false;
+  #closing: Promise<void> | undefined;
+  /** Writes accepted and not yet finished; `close()` waits for them. */
+  #inflight = 0;
+  #drained: (() => void) | undefined;
 
   constructor(path: string, conn: Connection, transactor: Transactor | undefined, opts: ResolvedOptions, report: OpenReport) {
     this.path = path;
@@ -68,17 +72,20 @@ export class SqliteDatabase implements Database {
     if (transactor === undefined) throw new DblockError('EUSAGE', `cannot write: ${this.path} was opened readonly`);
     this.#assertOpen();
     const deadline = performance.now() + this.#opts.lockTimeoutMs;
-    if (!this.#mutex.tryAcquire('exclusive')) await this.#waitTurn(deadline);
+    this.#inflight += 1;
     try {
-      if (this.concurrency === 'wal') return await transactor.run(fn, deadline);
+      if (this.concurrency === 'wal') return await this.#onConnection(() => transactor.run(fn, deadline), deadline);
+      // The lock first (its own in-process FIFO mutex queues this process's writers): a write nested
+      // in a withLock() on this database passes through it instead of queueing behind an outer write.
       const lockOptions = {
         timeout: Math.max(0, deadline - performance.now()),
         lockDir: this.#opts.lockDir,
         backend: this.#opts.backend,
       };
-      return await withLock(this.path, () => transactor.run(fn, deadline), lockOptions);
+      return await withLock(this.path, () => this.#onConnection(() => transactor.run(fn, deadline), deadline), lockOptions);
     } finally {
-      this.#mutex.release();
+      this.#inflight -= 1;
+      if (this.#inflight === 0) this.#drained?.();
     }
   }
 
@@ -106,15 +113,9 @@ export class SqliteDatabase implements Database {
     return { ...(this.#transactor?.stats ?? { writes: 0, rollbacks: 0, busyRetries: 0 }) };
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#mutex.acquire('exclusive');
-    try {
-      this.#conn.close();
-    } finally {
-      this.#mutex.release();
-    }
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -125,15 +126,26 @@ export class SqliteDatabase implements Database {
     if (this.#closed) throw new DblockError('EUSAGE', `database ${this.path} is closed`);
   }
 
-  async #waitTurn(deadline: number): Promise<void> {
-    const remaining = deadline - performance.now();
-    const signal = Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(0, remaining)) : undefined;
-    if (!(await this.#mutex.acquire('exclusive', signal))) {
-      const waited = ((performance.now() - deadline + this.#opts.lockTimeoutMs) / 1000).toFixed(1);
-      throw new DblockError(
-        'ELOCKTIMEOUT',
-        `timed out after ${waited}s waiting for earlier writes on ${this.path} in this process`,
-      );
+  async #close(): Promise<void> {
+    this.#closed = true;
+    // Writes already accepted finish first (including those still waiting for the lock).
+    if (this.#inflight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    this.#conn.close();
+  }
+
+  /** One transaction at a time on this connection, in arrival order. */
+  async #onConnection<T>(run: () => Promise<T>, deadline: number): Promise<T> {
+    if (!this.#mutex.tryAcquire('exclusive')) {
+      const remaining = deadline - performance.now();
+      const signal = Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(0, Math.ceil(remaining))) : undefined;
+      if (!(await this.#mutex.acquire('exclusive', signal))) {
+        throw new DblockError('ELOCKTIMEOUT', `timed out waiting for earlier writes on ${this.path} in this process`);
+      }
+    }
+    try {
+      return await run();
+    } finally {
+      this.#mutex.release();
     }
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Database, DblockError, openDatabase } from '../../src/index.js';
+import { type Database, DblockError, openDatabase, withLock } from '../../src/index.js';
 import { companions, sqlite3 } from '../helpers/sqlite-files.js';
 import { startSqliteShell } from '../helpers/sqlite-shell.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -39,6 +39,31 @@ describe('openDatabase', () => {
       expect(id).toBe(1);
       expect(await count(db)).toBe(1);
       expect(db.stats()).toMatchObject({ writes: before.writes + 1, rollbacks: before.rollbacks + 2 });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('lets a write nested in withLock() pass through while another write waits for that lock', async () => {
+    const path = join(tempDir(), 'app.db');
+    // A deadlock would end in ELOCKTIMEOUT after 3 s instead of both writes landing.
+    const db = await openDatabase(path, { migrations: [SCHEMA], lockTimeoutMs: 3_000 });
+    try {
+      let entered!: () => void;
+      let open!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const holder = withLock(path, async () => {
+        entered();
+        await gate;
+        await db.write((s) => s.prepare('INSERT INTO t (v) VALUES (?)').run('nested'));
+      });
+      await inside;
+      // Outside the holder's context: this write queues for the lock.
+      const outer = db.write((s) => s.prepare('INSERT INTO t (v) VALUES (?)').run('queued'));
+      open();
+      await Promise.all([holder, outer]);
+      expect(sqlite3(path, 'SELECT v FROM t ORDER BY id')).toBe('nested\nqueued');
     } finally {
       await db.close();
     }
