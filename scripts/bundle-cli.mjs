@@ -16,5 +16,7 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   // Bundled CommonJS dependencies (commander) call require(): give ESM chunks one.
-  banner: { js: "import { createRequire as __dblockCreateRequire } from 'node:module'; const require = __dblockCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __dblockCreateRequire } from 'node:module'; const require = __dblockCreateRequire(import.meta.url);",
+  },
 });

@@ -3,12 +3,15 @@ import { EXIT } from '../errors.js';
 import { VERSION } from '../version.js';
 import { examples, type RunState } from './command-context.js';
 import { registerAppend } from './commands/append.js';
+import { registerCheck } from './commands/check.js';
+import { registerCheckpoint } from './commands/checkpoint.js';
 import { registerExec } from './commands/exec.js';
+import { registerInit } from './commands/init.js';
 import { registerStatus } from './commands/status.js';
 import { type CliIo, Output, processIo } from './output.js';
 
 /** Each command file registers itself; actions load their heavy modules lazily. */
-const COMMANDS = [registerExec, registerAppend, registerStatus];
+const COMMANDS = [registerExec, registerAppend, registerStatus, registerInit, registerCheck, registerCheckpoint];
 
 /**
  * Run the CLI and return the exit code (the bin shim sets process.exitCode).

@@ -45,3 +45,24 @@ export function requireTarget(flags: TargetFlags, command: string): { target: st
   if (found === undefined) throw new DblockError('EUSAGE', `${command} needs --db PATH or --lock PATH`);
   return found;
 }
+
+/** The flags of commands that work on a database only (`init`, `check`, `checkpoint`). */
+export interface DatabaseFlags {
+  db?: string;
+  lockDir?: string;
+  backend?: string;
+}
+
+/** Add `--db`, `--lock-dir` and `--backend` (no `--lock`: these commands need a database). */
+export function addDatabaseOptions(command: Command): Command {
+  return command
+    .option('--db <path>', 'the SQLite database')
+    .option('--lock-dir <dir>', 'keep sidecars in DIR (for databases in read-only directories)')
+    .option('--backend <name>', 'lock backend: flock', 'flock');
+}
+
+/** The database path, or a usage error naming the command. */
+export function requireDatabase(flags: DatabaseFlags, command: string): string {
+  if (flags.db === undefined || flags.db === '') throw new DblockError('EUSAGE', `${command} needs --db PATH`);
+  return flags.db;
+}

@@ -1,4 +1,5 @@
 import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** What statfs says about the filesystem a path lives on. */
 export interface FilesystemInfo {
@@ -21,6 +22,8 @@ const NETWORK = new Map<number, string>([
   [0x6a656a63, 'virtiofs'],
   [0x00c36400, 'ceph'],
   [0x5346414f, 'afs'],
+  [0x47504653, 'gpfs'],
+  [0x0bd00bd0, 'lustre'],
 ]);
 const LOCAL = new Map<number, string>([
   [0xef53, 'ext4'],
@@ -56,8 +59,20 @@ export function describeFilesystem(path: string, platform: NodeJS.Platform = pro
   }
 }
 
-/** The network filesystem `path` is on (`nfs`, `cifs`, `fuse`…), or undefined for a local one. */
+/**
+ * The network filesystem `path` is on (`nfs`, `cifs`, `fuse`…), or undefined for a local one.
+ * A path that does not exist yet is judged by its nearest existing ancestor. Never throws.
+ * @example detectNetworkFs('/mnt/nfs/app.db') // 'nfs'
+ */
 export function detectNetworkFs(path: string): string | undefined {
-  const info = describeFilesystem(path);
-  return info.network ? info.type : undefined;
+  for (let at = path; ; at = dirname(at)) {
+    try {
+      statfsSync(at);
+    } catch {
+      if (dirname(at) === at) return undefined;
+      continue;
+    }
+    const info = describeFilesystem(at);
+    return info.network ? info.type : undefined;
+  }
 }

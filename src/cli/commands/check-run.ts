@@ -1,0 +1,74 @@
+import type { ProbeState } from '../../backend/types.js';
+import { describeHolder, EXIT } from '../../errors.js';
+import { selectBackend } from '../../lock/backends.js';
+import { type HolderRecord, parseHolderRecord, unlessStale } from '../../lock/holder-record.js';
+import { resolveLockTarget } from '../../path/sidecar-path.js';
+import { type CheckReport, checkDatabase } from '../../sqlite/check.js';
+import type { CommandContext } from '../command-context.js';
+import { requireDatabase } from '../target-options.js';
+import type { CheckFlags } from './check.js';
+
+interface LockState {
+  lockPath: string;
+  state: ProbeState;
+  holder: HolderRecord | null;
+}
+
+/** `dblock check`: report on the database (never changing it) and exit 65 if anything failed. */
+export async function runCheck(ctx: CommandContext, flags: CheckFlags): Promise<number> {
+  const path = requireDatabase(flags, 'check');
+  const backend = selectBackend(flags.backend);
+  const report = await checkDatabase(path, { full: flags.full === true });
+  // A non-blocking try through a separate descriptor: never waits, never holds.
+  const locks: LockState[] = (['lock', 'init'] as const).map((sidecar) => {
+    const { lockPath } = resolveLockTarget(report.path, { sidecar, lockDir: flags.lockDir });
+    const state = backend.probe(lockPath);
+    const holder = state === 'exclusive' ? (unlessStale(parseHolderRecord(backend.readRecord(lockPath))) ?? null) : null;
+    return { lockPath, state, holder };
+  });
+  ctx.out.result({ ...report, locks }, formatReport(report, locks));
+  return report.ok ? 0 : EXIT.DATAERR;
+}
+
+function formatReport(r: CheckReport, locks: LockState[]): string {
+  const lines = [`${r.path}: ${r.ok ? 'ok' : 'FAILED'}`];
+  const row = (name: string, value: string): void => {
+    lines.push(`  ${`${name}:`.padEnd(14)}${value}`);
+  };
+  row('header', describeHeader(r));
+  if (r.journalMode !== null) row('journal mode', r.journalMode);
+  if (r.pageCount !== null && r.pageSize !== null) {
+    row('pages', `${r.pageCount} × ${r.pageSize} bytes (user_version ${r.userVersion ?? '?'})`);
+  }
+  const extra = [
+    r.walBytes === null ? '' : `; -wal ${bytes(r.walBytes)}`,
+    r.journalBytes === null ? '' : `; -journal ${bytes(r.journalBytes)}`,
+  ];
+  row('file', `${bytes(r.fileBytes)}${extra.join('')}`);
+  if (r.integrity !== null) row(r.integrity.check, r.integrity.ok ? 'ok' : 'FAILED');
+  if (r.invariant !== null) row('invariant', `${r.invariant.ok ? 'ok' : 'FAILED'}: ${r.invariant.detail}`);
+  row('locks', locks.map(describeLock).join('; '));
+  for (const problem of r.problems) lines.push(`  problem: ${problem}`);
+  return lines.join('\n');
+}
+
+function describeHeader(r: CheckReport): string {
+  switch (r.header.state) {
+    case 'sqlite':
+      return `SQLite 3, page size ${r.header.pageSize}${r.header.walFlag ? ', WAL' : ''}`;
+    case 'empty':
+      return 'empty file (a new database)';
+    default:
+      return 'NOT a SQLite database';
+  }
+}
+
+function describeLock(lock: LockState): string {
+  const name = lock.lockPath.endsWith('.init.lock') ? '.init.lock' : '.lock';
+  if (lock.state !== 'exclusive') return `${name} ${lock.state === 'absent' ? 'free (no sidecar)' : lock.state}`;
+  return `${name} held${lock.holder === null ? '' : ` by ${describeHolder(lock.holder)}`}`;
+}
+
+function bytes(n: number): string {
+  return `${n.toLocaleString('en-US')} bytes`;
+}

@@ -1,0 +1,33 @@
+import type { BackendName } from '../../backend/types.js';
+import { DblockError, EXIT } from '../../errors.js';
+import { checkpointDatabase } from '../../sqlite/checkpoint.js';
+import type { CommandContext } from '../command-context.js';
+import { requireDatabase } from '../target-options.js';
+import type { CheckpointFlags } from './checkpoint.js';
+
+/** `dblock checkpoint`: checkpoint under the write lock and report frames and WAL sizes. */
+export async function runCheckpoint(ctx: CommandContext, flags: CheckpointFlags): Promise<number> {
+  const path = requireDatabase(flags, 'checkpoint');
+  const mode = flags.mode?.toLowerCase() ?? 'passive';
+  if (mode !== 'passive' && mode !== 'truncate') {
+    throw new DblockError('EUSAGE', `Expected \`--mode\` to be passive or truncate, got \`${flags.mode}\``);
+  }
+  const report = await checkpointDatabase(path, {
+    mode,
+    timeout: flags.timeout,
+    lockDir: flags.lockDir,
+    backend: flags.backend as BackendName | undefined,
+  });
+  if (report.journalMode !== 'wal') {
+    ctx.out.result(report, `${report.path} is not in WAL mode (${report.journalMode}): nothing to checkpoint`);
+    return 0;
+  }
+  const sizes = `-wal ${report.walBytesBefore.toLocaleString('en-US')} → ${report.walBytesAfter.toLocaleString('en-US')} bytes`;
+  ctx.out.result(
+    report,
+    `${report.path}: checkpointed ${report.checkpointedFrames} of ${report.walFrames} WAL frames (${report.mode}); ${sizes}`,
+  );
+  if (!report.busy) return 0;
+  ctx.out.warn('readers kept the checkpoint from finishing; run it again later');
+  return EXIT.TEMPFAIL;
+}

@@ -1,0 +1,151 @@
+import { DblockError } from '../errors.js';
+import { withLock } from '../lock/acquire.js';
+import { FifoMutex } from '../mutex/fifo-mutex.js';
+import type { Connection, SqliteConnection } from './connection.js';
+import type { OpenReport } from './initialise.js';
+import type { Concurrency, ResolvedOptions } from './options.js';
+import type { Transactor, WriteStats } from './transaction.js';
+
+/**
+ * A database opened by `openDatabase()`.
+ * @example
+ * await using db = await openDatabase('app.db', { migrations: './migrations' });
+ * await db.write((sqlite) => sqlite.prepare('INSERT INTO jobs (name) VALUES (?)').run('build'));
+ * const n = await db.read((sqlite) => sqlite.prepare('SELECT count(*) FROM jobs').pluck().get());
+ */
+export interface Database extends AsyncDisposable {
+  /** The canonical path of the database file. */
+  readonly path: string;
+  readonly concurrency: Concurrency;
+  /** The journal mode in force when the database was opened. */
+  readonly journalMode: string;
+  readonly readonly: boolean;
+  /** What opening did: fast path, migrations applied, journal mode kept. */
+  readonly opened: OpenReport;
+  /**
+   * Run `fn` in one write transaction and return its result: in-process queue, then `.lock`
+   * (serialized mode), `BEGIN IMMEDIATE`, `fn`, `COMMIT`, the invariant, release. `fn` must be
+   * synchronous and may run any number of statements (a batch is one call). Any throw rolls back.
+   * Inside `withLock()` on the same database, or under `dblock exec`, the held lock passes through.
+   * @throws DblockError ELOCKTIMEOUT, EINVARIANT (the commit is durable), EUSAGE; or what `fn` threw
+   */
+  write<T>(fn: (sqlite: SqliteConnection) => T): Promise<T>;
+  /** Run `fn` in a read transaction (one consistent snapshot), without any lock. `fn` must not write. */
+  read<T>(fn: (sqlite: SqliteConnection) => T): Promise<T>;
+  /** Counters of this handle's writes. */
+  stats(): WriteStats;
+  /** Wait for queued writes, then close the connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The one implementation of `Database`. */
+export class SqliteDatabase implements Database {
+  readonly path: string;
+  readonly concurrency: Concurrency;
+  readonly journalMode: string;
+  readonly readonly: boolean;
+  readonly opened: OpenReport;
+  readonly #conn: Connection;
+  readonly #transactor: Transactor | undefined;
+  readonly #opts: ResolvedOptions;
+  /** One transaction per connection at a time; FIFO so concurrent callers are served in order. */
+  readonly #mutex = new FifoMutex();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  /** Writes accepted and not yet finished; `close()` waits for them. */
+  #inflight = 0;
+  #drained: (() => void) | undefined;
+
+  constructor(path: string, conn: Connection, transactor: Transactor | undefined, opts: ResolvedOptions, report: OpenReport) {
+    this.path = path;
+    this.#conn = conn;
+    this.#transactor = transactor;
+    this.#opts = opts;
+    this.concurrency = opts.concurrency;
+    this.journalMode = report.journalMode;
+    this.readonly = opts.readonly;
+    this.opened = report;
+  }
+
+  async write<T>(fn: (sqlite: SqliteConnection) => T): Promise<T> {
+    const transactor = this.#transactor;
+    if (transactor === undefined) throw new DblockError('EUSAGE', `cannot write: ${this.path} was opened readonly`);
+    this.#assertOpen();
+    const deadline = performance.now() + this.#opts.lockTimeoutMs;
+    this.#inflight += 1;
+    try {
+      if (this.concurrency === 'wal') return await this.#onConnection(() => transactor.run(fn, deadline), deadline);
+      // The lock first (its own in-process FIFO mutex queues this process's writers): a write nested
+      // in a withLock() on this database passes through it instead of queueing behind an outer write.
+      const lockOptions = {
+        timeout: Math.max(0, deadline - performance.now()),
+        lockDir: this.#opts.lockDir,
+        backend: this.#opts.backend,
+      };
+      return await withLock(this.path, () => this.#onConnection(() => transactor.run(fn, deadline), deadline), lockOptions);
+    } finally {
+      this.#inflight -= 1;
+      if (this.#inflight === 0) this.#drained?.();
+    }
+  }
+
+  async read<T>(fn: (sqlite: SqliteConnection) => T): Promise<T> {
+    this.#assertOpen();
+    const sqlite = this.#conn.sqlite;
+    // A write waiting to COMMIT keeps its transaction open: reading now would see its uncommitted rows.
+    if (sqlite.inTransaction) {
+      await this.#mutex.acquire('shared');
+      this.#mutex.release();
+      this.#assertOpen();
+    }
+    sqlite.exec('BEGIN');
+    try {
+      const result = fn(sqlite);
+      sqlite.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  stats(): WriteStats {
+    return { ...(this.#transactor?.stats ?? { writes: 0, rollbacks: 0, busyRetries: 0 }) };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new DblockError('EUSAGE', `database ${this.path} is closed`);
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    // Writes already accepted finish first (including those still waiting for the lock).
+    if (this.#inflight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    this.#conn.close();
+  }
+
+  /** One transaction at a time on this connection, in arrival order. */
+  async #onConnection<T>(run: () => Promise<T>, deadline: number): Promise<T> {
+    if (!this.#mutex.tryAcquire('exclusive')) {
+      const remaining = deadline - performance.now();
+      const signal = Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(0, Math.ceil(remaining))) : undefined;
+      if (!(await this.#mutex.acquire('exclusive', signal))) {
+        throw new DblockError('ELOCKTIMEOUT', `timed out waiting for earlier writes on ${this.path} in this process`);
+      }
+    }
+    try {
+      return await run();
+    } finally {
+      this.#mutex.release();
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { DblockError } from '../errors.js';
+import { canonicalizeTarget } from '../path/canonicalize.js';
+import { fromSqliteError, openConnection } from './connection.js';
+import { type Database, SqliteDatabase } from './database.js';
+import { assertSqliteHeader, readHeader } from './header.js';
+import { openInitialised, setSynchronous } from './initialise.js';
+import { loadMigrations } from './migrations.js';
+import { type OpenDatabaseOptions, type ResolvedOptions, resolveOpenOptions } from './options.js';
+
+/**
+ * Open a SQLite database for many processes at once (SPEC §5). The first open in a process runs
+ * initialisation under the `.init.lock` sidecar: the header is checked before any connection exists
+ * (a file that is not SQLite is refused and left unchanged), the journal mode is set only when it
+ * differs (never away from WAL), and migrations are applied exactly once across all openers.
+ * @throws DblockError ENOTDB, ENETFS, EMIGRATION, ELOCKTIMEOUT, EBADTARGET, ENOINPUT (readonly, missing), EUSAGE
+ * @example
+ * const db = await openDatabase('app.db', { migrations: ['CREATE TABLE jobs (id INTEGER PRIMARY KEY, name TEXT)'] });
+ * await db.write((sqlite) => sqlite.prepare('INSERT INTO jobs (name) VALUES (?)').run('build'));
+ * await db.close();
+ */
+export async function openDatabase(path: string, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const opts = resolveOpenOptions(options);
+  const canonical = canonicalizeTarget(path);
+  if (opts.readonly) return openReadonly(canonical, opts);
+  const { conn, transactor, report } = await openInitialised(canonical, opts, loadMigrations(opts.migrations));
+  return new SqliteDatabase(canonical, conn, transactor, opts, report);
+}
+
+function openReadonly(path: string, opts: ResolvedOptions): Database {
+  const header = readHeader(path);
+  if (header.state === 'missing') throw new DblockError('ENOINPUT', `no such database: ${path}`);
+  assertSqliteHeader(path, header);
+  const conn = openConnection(path, { readonly: true, busyTimeoutMs: opts.busyTimeoutMs });
+  try {
+    const journalMode = String(conn.sqlite.pragma('journal_mode', { simple: true })).toLowerCase();
+    const userVersion = conn.sqlite.pragma('user_version', { simple: true }) as number;
+    setSynchronous(conn.sqlite, journalMode, opts);
+    const report = { fastPath: false, created: false, journalMode, userVersion, applied: [], keptWal: false };
+    return new SqliteDatabase(path, conn, undefined, opts, report);
+  } catch (err) {
+    conn.close();
+    throw fromSqliteError(err, path);
+  }
+}

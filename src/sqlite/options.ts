@@ -1,0 +1,107 @@
+import type { BackendName } from '../backend/types.js';
+import { DblockError } from '../errors.js';
+import { resolveTimeoutMs } from '../options.js';
+
+/**
+ * How writers are kept apart. `serialized`: every write holds the sidecar `.lock` from
+ * `BEGIN IMMEDIATE` to after the invariant, so writers queue fairly and never see SQLITE_BUSY from
+ * each other. `wal`: no sidecar lock; SQLite's own locking with busy timeout and jittered retries.
+ */
+export type Concurrency = 'serialized' | 'wal';
+
+/** SQLite journal modes dblock will set (`memory` and `off` lose data on a crash, so they are refused). */
+export type JournalMode = 'wal' | 'delete' | 'truncate' | 'persist';
+
+/** `PRAGMA synchronous` levels. */
+export type SynchronousMode = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+
+/** Options of `openDatabase()`. */
+export interface OpenDatabaseOptions {
+  /** How writers are kept apart (see {@link Concurrency}). @default 'serialized' */
+  concurrency?: Concurrency | undefined;
+  /** Journal mode to set when the database is initialised; a live WAL database is never downgraded. @default 'wal' */
+  journalMode?: JournalMode | undefined;
+  /**
+   * `PRAGMA synchronous` for this connection. In WAL mode `NORMAL` (the default there) never
+   * corrupts the database, but a power loss or OS crash (not an application crash) may roll back the
+   * last transactions committed before it; `FULL` fsyncs the WAL on every commit and keeps them, at
+   * a cost per commit. In rollback-journal modes the default is SQLite's own, `FULL`.
+   * @default 'NORMAL' in WAL mode, else 'FULL'
+   */
+  synchronous?: SynchronousMode | undefined;
+  /** SQLite's busy timeout for statements (reads, and statements inside a write's body). @default 5000 */
+  busyTimeoutMs?: number | undefined;
+  /** Bound on every wait of a write or of initialisation: the locks and SQLITE_BUSY retries. @default DBLOCK_TIMEOUT or 30 s */
+  lockTimeoutMs?: number | string | undefined;
+  /**
+   * Schema migrations, tracked by `PRAGMA user_version`, each applied once in its own transaction:
+   * an array of SQL strings (migration i is version i + 1) or a directory of numbered `.sql` files
+   * (`001_init.sql`, `002_users.sql`; the number is the version).
+   */
+  migrations?: readonly string[] | string | undefined;
+  /** Open read-only: no initialisation, no locks; `write()` is refused. @default false */
+  readonly?: boolean | undefined;
+  /** Keep sidecars in this directory instead of beside the database. */
+  lockDir?: string | undefined;
+  /** Lock backend for the sidecars. @default 'flock' */
+  backend?: BackendName | undefined;
+  /** Use WAL even on a network filesystem, where SQLite's shared memory does not work. @default false */
+  force?: boolean | undefined;
+  /** Called each time a write meets SQLITE_BUSY at BEGIN or COMMIT and is about to back off and retry. */
+  onBusy?: ((event: { phase: 'begin' | 'commit'; attempt: number }) => void) | undefined;
+}
+
+/** Options with defaults applied and values validated. */
+export interface ResolvedOptions {
+  readonly concurrency: Concurrency;
+  readonly journalMode: JournalMode;
+  readonly synchronous: SynchronousMode | undefined;
+  readonly busyTimeoutMs: number;
+  readonly lockTimeoutMs: number;
+  readonly migrations: readonly string[] | string;
+  readonly readonly: boolean;
+  readonly lockDir: string | undefined;
+  readonly backend: BackendName | undefined;
+  readonly force: boolean;
+  readonly onBusy: OpenDatabaseOptions['onBusy'];
+}
+
+const CONCURRENCY: readonly Concurrency[] = ['serialized', 'wal'];
+const JOURNAL_MODES: readonly JournalMode[] = ['wal', 'delete', 'truncate', 'persist'];
+const SYNCHRONOUS: readonly SynchronousMode[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+/** Default SQLite busy timeout, in milliseconds. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** Apply defaults and validate, with messages that name the option and the bad value. */
+export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOptions {
+  const synchronous = options.synchronous?.toUpperCase() as SynchronousMode | undefined;
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new DblockError('EUSAGE', `Expected \`busyTimeoutMs\` to be an integer ≥ 0, got \`${String(busyTimeoutMs)}\``);
+  }
+  const migrations = options.migrations ?? [];
+  if (typeof migrations !== 'string' && !(Array.isArray(migrations) && migrations.every((m) => typeof m === 'string'))) {
+    throw new DblockError('EUSAGE', 'Expected `migrations` to be an array of SQL strings or a directory path');
+  }
+  return {
+    concurrency: oneOf('concurrency', options.concurrency ?? 'serialized', CONCURRENCY),
+    journalMode: oneOf('journalMode', (options.journalMode ?? 'wal').toLowerCase() as JournalMode, JOURNAL_MODES),
+    synchronous: synchronous === undefined ? undefined : oneOf('synchronous', synchronous, SYNCHRONOUS),
+    busyTimeoutMs,
+    lockTimeoutMs: resolveTimeoutMs(options.lockTimeoutMs),
+    migrations,
+    readonly: options.readonly === true,
+    lockDir: options.lockDir,
+    backend: options.backend,
+    force: options.force === true,
+    onBusy: options.onBusy,
+  };
+}
+
+function oneOf<T extends string>(name: string, value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) {
+    throw new DblockError('EUSAGE', `Expected \`${name}\` to be one of ${allowed.join(', ')}, got \`${String(value)}\``);
+  }
+  return value;
+}
