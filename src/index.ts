@@ -1,4 +1,6 @@
 export type { BackendName, LockMode } from './backend/types.js';
+export type { BatchItem, BatchWriter } from './batch/batch-writer.js';
+export type { BatchWriterOptions } from './batch/options.js';
 export { DblockError, type DblockErrorCode, EXIT, LockTimeoutError } from './errors.js';
 export { type LockOptions, lock, withLock } from './lock/acquire.js';
 export { BACKEND_NAMES } from './lock/backends.js';

@@ -1,3 +1,5 @@
+import { BatchWriter } from '../batch/batch-writer.js';
+import { type BatchWriterOptions, resolveBatchOptions } from '../batch/options.js';
 import { DblockError } from '../errors.js';
 import { withLock } from '../lock/acquire.js';
 import { FifoMutex } from '../mutex/fifo-mutex.js';
@@ -32,9 +34,20 @@ export interface Database extends AsyncDisposable {
   write<T>(fn: (sqlite: SqliteConnection) => T): Promise<T>;
   /** Run `fn` in a read transaction (one consistent snapshot), without any lock. `fn` must not write. */
   read<T>(fn: (sqlite: SqliteConnection) => T): Promise<T>;
+  /**
+   * A writer that batches many small writes into few transactions (seed 001's async batching):
+   * `write(item)` returns at once with a promise that settles when the item's batch commits. See
+   * {@link BatchWriter} for flushing, backpressure and what happens when one item fails.
+   * @throws DblockError EUSAGE (bad options, readonly or closed database); SQLite's error for a bad `statement`
+   * @example
+   * const log = db.batchWriter({ statement: 'INSERT INTO events (at, name) VALUES (?, ?)', bufferSize: 100 });
+   * log.write([Date.now(), 'started']).catch(console.error);
+   * await log.close();
+   */
+  batchWriter<P = unknown>(options?: BatchWriterOptions): BatchWriter<P>;
   /** Counters of this handle's writes. */
   stats(): WriteStats;
-  /** Wait for queued writes, then close the connection. Idempotent. */
+  /** Close this handle's batch writers (draining them), wait for queued writes, then close the connection. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -55,6 +68,8 @@ export class SqliteDatabase implements Database {
   /** Writes accepted and not yet finished; `close()` waits for them. */
   #inflight = 0;
   #drained: (() => void) | undefined;
+  /** Open batch writers: close() drains them first, so no buffered item is lost. */
+  readonly #writers = new Set<{ close(): Promise<void> }>();
 
   constructor(path: string, conn: Connection, transactor: Transactor | undefined, opts: ResolvedOptions, report: OpenReport) {
     this.path = path;
@@ -109,6 +124,15 @@ export class SqliteDatabase implements Database {
     }
   }
 
+  batchWriter<P = unknown>(options: BatchWriterOptions = {}): BatchWriter<P> {
+    const resolved = resolveBatchOptions(options);
+    if (this.#transactor === undefined) throw new DblockError('EUSAGE', `cannot write: ${this.path} was opened readonly`);
+    this.#assertOpen();
+    const writer: BatchWriter<P> = new BatchWriter<P>(this, this.#conn.sqlite, resolved, () => this.#writers.delete(writer));
+    this.#writers.add(writer);
+    return writer;
+  }
+
   stats(): WriteStats {
     return { ...(this.#transactor?.stats ?? { writes: 0, rollbacks: 0, busyRetries: 0 }) };
   }
@@ -127,6 +151,7 @@ export class SqliteDatabase implements Database {
   }
 
   async #close(): Promise<void> {
+    await Promise.all([...this.#writers].map((writer) => writer.close()));
     this.#closed = true;
     // Writes already accepted finish first (including those still waiting for the lock).
     if (this.#inflight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));

@@ -1,0 +1,256 @@
+import { DblockError } from '../errors.js';
+import type { SqliteConnection } from '../sqlite/connection.js';
+import { Batch, ItemFailed, type ItemStatement, runFast, runIsolated, type SavepointStatements } from './batch.js';
+import { flushOnExit, forgetOnExit } from './exit-flush.js';
+import type { ResolvedBatchOptions } from './options.js';
+
+/** An item of a batch writer: the statement's parameters, or a function run inside the batch's transaction. */
+export type BatchItem<P> = P | ((sqlite: SqliteConnection) => void);
+
+/** What the writer needs of a database: one write transaction per call. */
+export interface WriteTarget {
+  write<T>(fn: (sqlite: SqliteConnection) => T): Promise<T>;
+}
+
+interface Waiting {
+  readonly item: unknown;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+// One executor for every item promise: no closure per write (see the hot-path note in write()).
+let capturedResolve: () => void = () => {};
+let capturedReject: (err: unknown) => void = () => {};
+const capture = (resolve: () => void, reject: (err: unknown) => void): void => {
+  capturedResolve = resolve;
+  capturedReject = reject;
+};
+const RESOLVED = Promise.resolve();
+
+/**
+ * Buffers writes and commits them in batches, one `db.write` transaction per batch (seed 001's
+ * async batching, SPEC §5). Create it with `db.batchWriter(options)`.
+ *
+ * - `write(item)` returns a promise that settles when the item's batch commits, or rejects.
+ * - A batch is flushed when it holds `bufferSize` items, `flushIntervalMs` after its first item,
+ *   when `capacity` is reached, on `flush()`/`close()`, when the event loop runs dry
+ *   (`beforeExit`), and on SIGINT/SIGTERM (then the signal is re-raised).
+ * - Batches commit one after another in write order; the lock is held only for a batch.
+ * - **When an item fails** (a constraint, a bad parameter, a throwing function item), the batch
+ *   rolls back and is rerun with each item in its own savepoint: only the bad item rejects, with
+ *   its own error, and the others commit. So function items may run twice: keep their effects in
+ *   the database. A failure that is not an item's (lock timeout, SQLITE_BUSY past the deadline,
+ *   disk full, EINVARIANT) rejects every item of the batch with that error.
+ *
+ * Nothing is dropped silently: a rejection nobody handles is an `unhandledRejection`.
+ * @example
+ * await using log = db.batchWriter({ statement: 'INSERT INTO turns (run, n, body) VALUES (?, ?, ?)' });
+ * log.write([runId, 1, body]).catch(report);             // returns at once; commits within 500 ms
+ * for (const row of rows) {
+ *   if (log.pending >= log.capacity) await log.ready;    // backpressure without awaiting each commit
+ *   log.write(row).catch(report);
+ * }
+ * await log.flush();                                     // everything written so far has settled
+ */
+export class BatchWriter<P = unknown> implements AsyncDisposable {
+  /** Items per batch. */
+  readonly bufferSize: number;
+  /** Bound on items accepted and not yet settled. */
+  readonly capacity: number;
+  readonly #target: WriteTarget;
+  readonly #sqlite: SqliteConnection;
+  readonly #statement: ItemStatement | undefined;
+  readonly #intervalMs: number;
+  readonly #onClose: () => void;
+  #savepoint: SavepointStatements | undefined;
+  #buffer = new Batch();
+  readonly #sealed: Batch[] = [];
+  #running = false;
+  #runScheduled = false;
+  readonly #overflow: Waiting[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  /** Counters in write order: written = settled + pending + overflow.length. */
+  #written = 0;
+  #settled = 0;
+  #pending = 0;
+  /** Items written before this count are being flushed: seal them as soon as they are admitted. */
+  #flushTarget = 0;
+  readonly #drains: { target: number; resolve: () => void }[] = [];
+  #room: { promise: Promise<void>; resolve: () => void } | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  /** @internal Use `db.batchWriter()`. */
+  constructor(target: WriteTarget, sqlite: SqliteConnection, options: ResolvedBatchOptions, onClose: () => void = () => {}) {
+    this.#target = target;
+    this.#sqlite = sqlite;
+    this.#statement = options.statement === undefined ? undefined : sqlite.prepare(options.statement);
+    this.bufferSize = options.bufferSize;
+    this.capacity = options.capacity;
+    this.#intervalMs = options.flushIntervalMs;
+    this.#onClose = onClose;
+    flushOnExit(this);
+  }
+
+  /** Items accepted and not yet settled (buffered or being written); at most `capacity`. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Resolves when a `write()` would join a batch at once (fewer than `capacity` items pending). */
+  get ready(): Promise<void> {
+    if (this.#pending < this.capacity && this.#overflow.length === 0) return RESOLVED;
+    if (this.#room === undefined) {
+      let resolve: () => void = () => {};
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#room = { promise, resolve };
+    }
+    return this.#room.promise;
+  }
+
+  /**
+   * Queue one item: the statement's parameters (an array, an object of named parameters, or one
+   * value) or a synchronous function `(sqlite) => void`. Returns a promise that settles when the
+   * item's batch commits (or rejects, see the class notes). When `capacity` items are pending the
+   * item waits for room first (in order); `await writer.ready` to stop producing meanwhile.
+   */
+  write(item: BatchItem<P>): Promise<void> {
+    if (this.#closed) return Promise.reject(new DblockError('EUSAGE', 'this batch writer is closed'));
+    this.#written += 1;
+    if (this.#pending >= this.capacity || this.#overflow.length > 0) {
+      return new Promise<void>((resolve, reject) => this.#overflow.push({ item, resolve, reject }));
+    }
+    // Hot path (hundreds of thousands of items a second): one promise, three array slots.
+    const promise = new Promise<void>(capture);
+    this.#admit(item, capturedResolve, capturedReject);
+    return promise;
+  }
+
+  /** Flush now; resolves once every item written before the call has settled. Never rejects. */
+  flush(): Promise<void> {
+    const target = this.#written;
+    if (this.#settled >= target) return RESOLVED;
+    if (target > this.#flushTarget) this.#flushTarget = target;
+    this.#seal();
+    return new Promise<void>((resolve) => this.#drains.push({ target, resolve }));
+  }
+
+  /** Stop accepting items (`write` then rejects with EUSAGE), drain everything, stop the timer. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    forgetOnExit(this);
+    this.#onClose();
+  }
+
+  #admit(item: unknown, resolve: () => void, reject: (err: unknown) => void): void {
+    const batch = this.#buffer;
+    const size = batch.items.push(item);
+    batch.resolves.push(resolve);
+    batch.rejects.push(reject);
+    this.#pending += 1;
+    if (size === 1) this.#armTimer();
+    // At capacity nothing more can join this batch until one commits: waiting for the timer helps nobody.
+    if (size >= this.bufferSize || this.#pending >= this.capacity) this.#seal();
+  }
+
+  /** Time the current batch from its first item. One timer, re-armed with refresh(): no allocation per batch. */
+  #armTimer(): void {
+    if (this.#intervalMs === Number.POSITIVE_INFINITY) return;
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.#onTimer, this.#intervalMs);
+      // Never keep the process alive for the timer: beforeExit flushes what is left.
+      this.#timer.unref();
+    } else {
+      this.#timer.refresh();
+    }
+  }
+
+  // The timer was last re-armed by the current batch's first item, so a non-empty batch is due.
+  readonly #onTimer = (): void => {
+    this.#seal();
+  };
+
+  #seal(): void {
+    const batch = this.#buffer;
+    if (batch.items.length === 0) return;
+    this.#buffer = new Batch();
+    this.#sealed.push(batch);
+    if (!this.#running && !this.#runScheduled) {
+      // Start after the caller's synchronous code: the lock is then held for the batch, not for the caller's loop.
+      this.#runScheduled = true;
+      queueMicrotask(this.#runNext);
+    }
+  }
+
+  readonly #runNext = (): void => {
+    this.#runScheduled = false;
+    if (this.#running) return;
+    const batch = this.#sealed.shift();
+    if (batch === undefined) return;
+    this.#running = true;
+    void this.#execute(batch).then(() => this.#afterBatch(batch));
+  };
+
+  /** Write one batch and settle its items. Never rejects. */
+  async #execute(batch: Batch): Promise<void> {
+    const { items } = batch;
+    try {
+      await this.#target.write((sqlite) => runFast(sqlite, this.#statement, items));
+      batch.resolveAll();
+      return;
+    } catch (err) {
+      if (!(err instanceof ItemFailed)) return batch.rejectAll(err);
+      if (items.length === 1) return batch.rejectAll(err.cause);
+    }
+    try {
+      const savepoint = this.#savepointStatements();
+      batch.settleEach(await this.#target.write((sqlite) => runIsolated(sqlite, this.#statement, items, savepoint)));
+    } catch (err) {
+      batch.rejectAll(err);
+    }
+  }
+
+  #afterBatch(batch: Batch): void {
+    this.#running = false;
+    const count = batch.items.length;
+    this.#pending -= count;
+    this.#settled += count;
+    this.#admitWaiting();
+    if (this.#room !== undefined && this.#pending < this.capacity && this.#overflow.length === 0) {
+      this.#room.resolve();
+      this.#room = undefined;
+    }
+    while (this.#drains.length > 0 && (this.#drains[0]?.target ?? 0) <= this.#settled) this.#drains.shift()?.resolve();
+    if (this.#sealed.length > 0) this.#runNext();
+  }
+
+  /** Writes that waited for room join batches in order; those a flush() covers are sealed at once. */
+  #admitWaiting(): void {
+    while (this.#overflow.length > 0 && this.#pending < this.capacity) {
+      const next = this.#overflow.shift() as Waiting;
+      this.#admit(next.item, next.resolve, next.reject);
+    }
+    // The buffer's first item is number settled + pending - buffer length, in write order.
+    if (this.#settled + this.#pending - this.#buffer.items.length < this.#flushTarget) this.#seal();
+  }
+
+  #savepointStatements(): SavepointStatements {
+    this.#savepoint ??= {
+      begin: this.#sqlite.prepare('SAVEPOINT dblock_batch_item'),
+      release: this.#sqlite.prepare('RELEASE dblock_batch_item'),
+      rollback: this.#sqlite.prepare('ROLLBACK TO dblock_batch_item'),
+    };
+    return this.#savepoint;
+  }
+}

@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/index.js';
+import { finished, nextMessage, startFixture } from '../helpers/processes.js';
+import { sqlite3 } from '../helpers/sqlite-files.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { INSERT, SCHEMA, track } from './helpers.js';
+
+const ROWS = 'CREATE TABLE rows (id INTEGER PRIMARY KEY, writer INTEGER NOT NULL, seq INTEGER NOT NULL, UNIQUE (writer, seq))';
+
+async function rowsDatabase(): Promise<string> {
+  const path = join(tempDir(), 'app.db');
+  await (await openDatabase(path, { migrations: [ROWS] })).close();
+  return path;
+}
+
+describe('batchWriter across processes', () => {
+  it('4 processes × 5000 items through writers give 20000 rows, integrity ok', async () => {
+    const path = await rowsDatabase();
+    const children = [0, 1, 2, 3].map((id) =>
+      startFixture('batch-writer', [JSON.stringify({ db: path, id, items: 5000, bufferSize: 50, end: 'close' })]),
+    );
+    await Promise.all(children.map((child) => nextMessage(child, (m) => m.ready === true)));
+    const done = children.map((child) => nextMessage(child, (m) => m.done === true));
+    const exits = children.map((child) => finished(child));
+    for (const child of children) child.send('go');
+    await Promise.all(done);
+    for (const exit of await Promise.all(exits)) expect(exit).toMatchObject({ code: 0, stderr: '' });
+    expect(sqlite3(path, "SELECT count(*), count(DISTINCT writer || '.' || seq) FROM rows")).toBe('20000|20000');
+    expect(sqlite3(path, 'PRAGMA integrity_check')).toBe('ok');
+  });
+
+  it('flushes what is buffered when the event loop runs dry (beforeExit), and the timer keeps nobody alive', async () => {
+    const path = await rowsDatabase();
+    const config = { db: path, id: 1, items: 25, bufferSize: 10, flushIntervalMs: 600_000, end: 'run-dry' };
+    const child = startFixture('batch-writer', [JSON.stringify(config)]);
+    const exit = finished(child);
+    expect(await nextMessage(child)).toEqual({ buffered: 25 });
+    expect(await exit).toMatchObject({ code: 0, signal: null, stderr: '' });
+    expect(sqlite3(path, 'SELECT count(*) FROM rows')).toBe('25');
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('flushes on %s, then dies of the signal as Node would', async (signal) => {
+    const path = await rowsDatabase();
+    const config = { db: path, id: 1, items: 5, flushIntervalMs: 600_000, end: 'signal' };
+    const child = startFixture('batch-writer', [JSON.stringify(config)]);
+    const exit = finished(child);
+    expect(await nextMessage(child)).toEqual({ buffered: 5 });
+    child.kill(signal);
+    expect(await exit).toMatchObject({ code: null, signal, stderr: '' });
+    expect(sqlite3(path, 'SELECT count(*) FROM rows')).toBe('5');
+  });
+
+  it('keeps the event loop running while a batch waits for a lock another process holds', async () => {
+    const path = join(tempDir(), 'app.db');
+    const db = await openDatabase(path, { migrations: [SCHEMA] });
+    const holder = startFixture('hold-lock', [path]);
+    await nextMessage(holder, (m) => m.ready === true);
+    const writer = db.batchWriter({ statement: INSERT, bufferSize: 1 });
+    const item = track(writer.write(['waited']));
+    // Resolves only if timers keep firing while the batch waits.
+    await new Promise<void>((resolve) => {
+      let ticks = 0;
+      const timer = setInterval(() => {
+        if (++ticks === 5) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 2);
+    });
+    expect(item.state).toBe('pending');
+    holder.send('release');
+    await writer.flush();
+    expect(item.state).toBe('resolved');
+    await db.close();
+  });
+});
