@@ -1,5 +1,5 @@
 export type { BackendName, LockMode } from './backend/types.js';
-export type { BatchItem, BatchWriter } from './batch/batch-writer.js';
+export type { BatchItem, BatchWriter, BindParameters } from './batch/batch-writer.js';
 export type { BatchWriterOptions } from './batch/options.js';
 export { DblockError, type DblockErrorCode, EXIT, LockTimeoutError } from './errors.js';
 export { type LockOptions, lock, withLock } from './lock/acquire.js';

@@ -4,8 +4,18 @@ import { Batch, ItemFailed, type ItemStatement, runFast, runIsolated, type Savep
 import { flushOnExit, forgetOnExit } from './exit-flush.js';
 import type { ResolvedBatchOptions } from './options.js';
 
+/** A statement's parameters: positional (an array), named (an object) or a single value. */
+export type BindParameters =
+  | readonly unknown[]
+  | Readonly<Record<string, unknown>>
+  | string
+  | number
+  | bigint
+  | Uint8Array
+  | null;
+
 /** An item of a batch writer: the statement's parameters, or a function run inside the batch's transaction. */
-export type BatchItem<P> = P | ((sqlite: SqliteConnection) => void);
+export type BatchItem<P = BindParameters> = P | ((sqlite: SqliteConnection) => void);
 
 /** What the writer needs of a database: one write transaction per call. */
 export interface WriteTarget {
@@ -52,7 +62,7 @@ const RESOLVED = Promise.resolve();
  * }
  * await log.flush();                                     // everything written so far has settled
  */
-export class BatchWriter<P = unknown> implements AsyncDisposable {
+export class BatchWriter<P = BindParameters> implements AsyncDisposable {
   /** Items per batch. */
   readonly bufferSize: number;
   /** Bound on items accepted and not yet settled. */

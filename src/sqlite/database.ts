@@ -1,4 +1,4 @@
-import { BatchWriter } from '../batch/batch-writer.js';
+import { BatchWriter, type BindParameters } from '../batch/batch-writer.js';
 import { type BatchWriterOptions, resolveBatchOptions } from '../batch/options.js';
 import { DblockError } from '../errors.js';
 import { withLock } from '../lock/acquire.js';
@@ -44,7 +44,7 @@ export interface Database extends AsyncDisposable {
    * log.write([Date.now(), 'started']).catch(console.error);
    * await log.close();
    */
-  batchWriter<P = unknown>(options?: BatchWriterOptions): BatchWriter<P>;
+  batchWriter<P = BindParameters>(options?: BatchWriterOptions): BatchWriter<P>;
   /** Counters of this handle's writes. */
   stats(): WriteStats;
   /** Close this handle's batch writers (draining them), wait for queued writes, then close the connection. Idempotent. */
@@ -124,7 +124,7 @@ export class SqliteDatabase implements Database {
     }
   }
 
-  batchWriter<P = unknown>(options: BatchWriterOptions = {}): BatchWriter<P> {
+  batchWriter<P = BindParameters>(options: BatchWriterOptions = {}): BatchWriter<P> {
     const resolved = resolveBatchOptions(options);
     if (this.#transactor === undefined) throw new DblockError('EUSAGE', `cannot write: ${this.path} was opened readonly`);
     this.#assertOpen();
