@@ -1,13 +1,12 @@
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { BackendName } from '../backend/types.js';
 import { lock } from '../lock/acquire.js';
+import { benchWorker } from './paths.js';
 import { type BenchTable, fmt, median, percentile } from './table.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const BACKENDS: readonly BackendName[] = ['flock', 'mkdir'];
 
 interface Options {
@@ -69,7 +68,7 @@ async function runWorkers(
   gapUs: number,
 ): Promise<Run> {
   const args = [backend, target, String(ms), String(holdUs), String(gapUs)];
-  const children = Array.from({ length: workers }, () => fork(join(HERE, 'backend-worker.js'), args, { stdio: 'ignore' }));
+  const children = Array.from({ length: workers }, () => fork(benchWorker('backend-worker.js'), args, { stdio: 'ignore' }));
   await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
   const results = children.map(
     (child) => new Promise<{ ops: number; waits: number[] }>((resolve) => child.once('message', (m) => resolve(m as never))),

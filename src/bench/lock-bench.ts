@@ -1,15 +1,12 @@
 import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fsExt from 'fs-ext';
 import lockfile from 'proper-lockfile';
 import { lock } from '../lock/acquire.js';
+import { benchWorker, DBLOCK_BIN } from './paths.js';
 import { type BenchTable, fmt, median, percentile } from './table.js';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const BIN = join(HERE, '..', '..', 'bin', 'dblock.js');
 
 interface Options {
   quick: boolean;
@@ -74,7 +71,7 @@ interface WorkerResult {
 
 async function runWorkers(strategy: string, target: string, workers: number, ms: number, holdUs: number, gapUs: number) {
   const children = Array.from({ length: workers }, () =>
-    fork(join(HERE, 'lock-worker.js'), [strategy, target, String(ms), String(holdUs), String(gapUs)], { stdio: 'ignore' }),
+    fork(benchWorker('lock-worker.js'), [strategy, target, String(ms), String(holdUs), String(gapUs)], { stdio: 'ignore' }),
   );
   await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
   const results = children.map(
@@ -148,7 +145,7 @@ function startup(dir: string, { quick, log }: Options): BenchTable {
     return median(samples);
   };
   const node = time(process.execPath, ['-e', '0']);
-  const exec = time(process.execPath, [BIN, 'exec', '--db', join(dir, 's.db'), '--', 'true']);
+  const exec = time(process.execPath, [DBLOCK_BIN, 'exec', '--db', join(dir, 's.db'), '--', 'true']);
   const flock = time('flock', [join(dir, 's.db.lock'), 'true']);
   return {
     title: `Start-up per job (ms, median of ${runs})`,

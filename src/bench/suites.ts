@@ -3,11 +3,14 @@ import type { BenchTable } from './table.js';
 /** A named benchmark suite producing one or more tables. `quick` runs shorter (for `dblock bench --quick`). */
 export interface BenchSuite {
   name: string;
+  /** How many progress lines (`log` calls) the suite makes: the progress bar's share for it. */
+  steps: number;
   run: (options: { quick: boolean; log: (line: string) => void }) => Promise<BenchTable[]>;
 }
 
-/** Every suite, in the order `npm run bench` prints them; each loads its module lazily. */
+/** Every suite, in the order `npm run bench` and `dblock bench` print them; each loads its module lazily. */
 export const SUITES: BenchSuite[] = [
-  { name: 'lock', run: async (o) => (await import('./lock-bench.js')).runLockBench(o) },
-  { name: 'backend', run: async (o) => (await import('./backend-bench.js')).runBackendBench(o) },
+  { name: 'lock', steps: 6, run: async (o) => (await import('./lock-bench.js')).runLockBench(o) },
+  { name: 'backend', steps: 8, run: async (o) => (await import('./backend-bench.js')).runBackendBench(o) },
+  { name: 'batch', steps: 10, run: async (o) => (await import('./batch-bench.js')).runBatchBench(o) },
 ];

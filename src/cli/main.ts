@@ -3,6 +3,7 @@ import { EXIT } from '../errors.js';
 import { VERSION } from '../version.js';
 import { examples, type RunState } from './command-context.js';
 import { registerAppend } from './commands/append.js';
+import { registerBench } from './commands/bench.js';
 import { registerCheck } from './commands/check.js';
 import { registerCheckpoint } from './commands/checkpoint.js';
 import { registerExec } from './commands/exec.js';
@@ -11,7 +12,7 @@ import { registerStatus } from './commands/status.js';
 import { type CliIo, Output, processIo } from './output.js';
 
 /** Each command file registers itself; actions load their heavy modules lazily. */
-const COMMANDS = [registerExec, registerAppend, registerStatus, registerInit, registerCheck, registerCheckpoint];
+const COMMANDS = [registerExec, registerAppend, registerStatus, registerInit, registerCheck, registerCheckpoint, registerBench];
 
 /**
  * Run the CLI and return the exit code (the bin shim sets process.exitCode).
