@@ -1,6 +1,7 @@
 import { DblockError } from '../errors.js';
 import type { SqliteConnection } from '../sqlite/connection.js';
-import { Batch, ItemFailed, type ItemStatement, runFast, runIsolated, type SavepointStatements } from './batch.js';
+import { Batch } from './batch.js';
+import { BatchRunner, type WriteTarget } from './batch-runner.js';
 import { flushOnExit, forgetOnExit } from './exit-flush.js';
 import type { ResolvedBatchOptions } from './options.js';
 
@@ -16,11 +17,6 @@ export type BindParameters =
 
 /** An item of a batch writer: the statement's parameters, or a function run inside the batch's transaction. */
 export type BatchItem<P = BindParameters> = P | ((sqlite: SqliteConnection) => void);
-
-/** What the writer needs of a database: one write transaction per call. */
-export interface WriteTarget {
-  write<T>(fn: (sqlite: SqliteConnection) => T): Promise<T>;
-}
 
 interface Waiting {
   readonly item: unknown;
@@ -50,7 +46,8 @@ const RESOLVED = Promise.resolve();
  *   rolls back and is rerun with each item in its own savepoint: only the bad item rejects, with
  *   its own error, and the others commit. So function items may run twice: keep their effects in
  *   the database. A failure that is not an item's (lock timeout, SQLITE_BUSY past the deadline,
- *   disk full, EINVARIANT) rejects every item of the batch with that error.
+ *   disk full) rejects every item of the batch with that error; so does EINVARIANT, raised after
+ *   a commit that is durable (the rows are there, the file needs `dblock check`).
  *
  * Nothing is dropped silently: a rejection nobody handles is an `unhandledRejection`.
  * @example
@@ -67,21 +64,15 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
   readonly bufferSize: number;
   /** Bound on items accepted and not yet settled. */
   readonly capacity: number;
-  readonly #target: WriteTarget;
-  readonly #sqlite: SqliteConnection;
-  readonly #statement: ItemStatement | undefined;
+  readonly #runner: BatchRunner;
   readonly #intervalMs: number;
   readonly #onClose: () => void;
-  #savepoint: SavepointStatements | undefined;
   #buffer = new Batch();
-  readonly #sealed: Batch[] = [];
-  #running = false;
-  #runScheduled = false;
   readonly #overflow: Waiting[] = [];
   #timer: NodeJS.Timeout | undefined;
-  /** Counters in write order: written = settled + pending + overflow.length. */
+  /** Counters in write order: written = settledCount + pending + overflow.length. */
   #written = 0;
-  #settled = 0;
+  #settledCount = 0;
   #pending = 0;
   /** Items written before this count are being flushed: seal them as soon as they are admitted. */
   #flushTarget = 0;
@@ -92,9 +83,8 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
 
   /** @internal Use `db.batchWriter()`. */
   constructor(target: WriteTarget, sqlite: SqliteConnection, options: ResolvedBatchOptions, onClose: () => void = () => {}) {
-    this.#target = target;
-    this.#sqlite = sqlite;
-    this.#statement = options.statement === undefined ? undefined : sqlite.prepare(options.statement);
+    const statement = options.statement === undefined ? undefined : sqlite.prepare(options.statement);
+    this.#runner = new BatchRunner(target, sqlite, statement, (count) => this.#settled(count));
     this.bufferSize = options.bufferSize;
     this.capacity = options.capacity;
     this.#intervalMs = options.flushIntervalMs;
@@ -139,7 +129,7 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
   /** Flush now; resolves once every item written before the call has settled. Never rejects. */
   flush(): Promise<void> {
     const target = this.#written;
-    if (this.#settled >= target) return RESOLVED;
+    if (this.#settledCount >= target) return RESOLVED;
     if (target > this.#flushTarget) this.#flushTarget = target;
     this.#seal();
     return new Promise<void>((resolve) => this.#drains.push({ target, resolve }));
@@ -195,54 +185,19 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
     const batch = this.#buffer;
     if (batch.items.length === 0) return;
     this.#buffer = new Batch();
-    this.#sealed.push(batch);
-    if (!this.#running && !this.#runScheduled) {
-      // Start after the caller's synchronous code: the lock is then held for the batch, not for the caller's loop.
-      this.#runScheduled = true;
-      queueMicrotask(this.#runNext);
-    }
+    this.#runner.enqueue(batch);
   }
 
-  readonly #runNext = (): void => {
-    this.#runScheduled = false;
-    if (this.#running) return;
-    const batch = this.#sealed.shift();
-    if (batch === undefined) return;
-    this.#running = true;
-    void this.#execute(batch).then(() => this.#afterBatch(batch));
-  };
-
-  /** Write one batch and settle its items. Never rejects. */
-  async #execute(batch: Batch): Promise<void> {
-    const { items } = batch;
-    try {
-      await this.#target.write((sqlite) => runFast(sqlite, this.#statement, items));
-      batch.resolveAll();
-      return;
-    } catch (err) {
-      if (!(err instanceof ItemFailed)) return batch.rejectAll(err);
-      if (items.length === 1) return batch.rejectAll(err.cause);
-    }
-    try {
-      const savepoint = this.#savepointStatements();
-      batch.settleEach(await this.#target.write((sqlite) => runIsolated(sqlite, this.#statement, items, savepoint)));
-    } catch (err) {
-      batch.rejectAll(err);
-    }
-  }
-
-  #afterBatch(batch: Batch): void {
-    this.#running = false;
-    const count = batch.items.length;
+  /** A batch settled: make room, let waiting writes in, wake `ready` and `flush()` callers. */
+  #settled(count: number): void {
     this.#pending -= count;
-    this.#settled += count;
+    this.#settledCount += count;
     this.#admitWaiting();
     if (this.#room !== undefined && this.#pending < this.capacity && this.#overflow.length === 0) {
       this.#room.resolve();
       this.#room = undefined;
     }
-    while (this.#drains.length > 0 && (this.#drains[0]?.target ?? 0) <= this.#settled) this.#drains.shift()?.resolve();
-    if (this.#sealed.length > 0) this.#runNext();
+    while (this.#drains.length > 0 && (this.#drains[0]?.target ?? 0) <= this.#settledCount) this.#drains.shift()?.resolve();
   }
 
   /** Writes that waited for room join batches in order; those a flush() covers are sealed at once. */
@@ -252,15 +207,6 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
       this.#admit(next.item, next.resolve, next.reject);
     }
     // The buffer's first item is number settled + pending - buffer length, in write order.
-    if (this.#settled + this.#pending - this.#buffer.items.length < this.#flushTarget) this.#seal();
-  }
-
-  #savepointStatements(): SavepointStatements {
-    this.#savepoint ??= {
-      begin: this.#sqlite.prepare('SAVEPOINT dblock_batch_item'),
-      release: this.#sqlite.prepare('RELEASE dblock_batch_item'),
-      rollback: this.#sqlite.prepare('ROLLBACK TO dblock_batch_item'),
-    };
-    return this.#savepoint;
+    if (this.#settledCount + this.#pending - this.#buffer.items.length < this.#flushTarget) this.#seal();
   }
 }

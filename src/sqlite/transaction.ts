@@ -79,7 +79,10 @@ export class Transactor {
         pageCount = this.#pageCount.get() as number;
         pageSize = this.#pageSize.get() as number;
       }
-      const committed = runRetryingBusy(() => this.#step(this.#commit), control('commit'));
+      // In WAL mode COMMIT never calls the busy handler (BEGIN IMMEDIATE already holds the write lock; the
+      // auto-checkpoint is PASSIVE, which never waits): skip the two PRAGMA round trips there.
+      const commit = this.rollbackJournal ? () => this.#step(this.#commit) : () => this.#commit.run();
+      const committed = runRetryingBusy(commit, control('commit'));
       if (committed !== undefined) await committed;
     } catch (err) {
       this.#rollback();
