@@ -49,7 +49,8 @@ const RESOLVED = Promise.resolve();
  *   disk full) rejects every item of the batch with that error; so does EINVARIANT, raised after
  *   a commit that is durable (the rows are there, the file needs `dblock check`).
  *
- * Nothing is dropped silently: a rejection nobody handles is an `unhandledRejection`.
+ * Nothing is dropped silently: a rejection nobody handles is an `unhandledRejection`. Only
+ * `process.exit()` (and SIGKILL) skip the exit flush: `await writer.close()` before calling it.
  * @example
  * await using log = db.batchWriter({ statement: 'INSERT INTO turns (run, n, body) VALUES (?, ?, ?)' });
  * log.write([runId, 1, body]).catch(report);             // returns at once; commits within 500 ms
