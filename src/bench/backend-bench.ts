@@ -1,13 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { BackendName } from '../backend/types.js';
 import { lock } from '../lock/acquire.js';
 import { runContention } from './contention.js';
 import { type BenchTable, fmt, median, percentile } from './table.js';
 
-const _HERE = dirname(fileURLToPath(import.meta.url));
 const BACKENDS: readonly BackendName[] = ['flock', 'mkdir'];
 
 interface Options {
