@@ -27,7 +27,7 @@ export interface WorkerConfig {
   /** One past the last sequence number. */
   readonly to: number;
   readonly txnRows: number;
-  /** Stop inside this transaction (rows inserted, before COMMIT), report `hold` and wait to be killed. */
+  /** Stop inside this transaction, or the first later one that begins (rows inserted, before COMMIT), report `hold` and wait to be killed. */
   readonly holdAt: number | null;
 }
 

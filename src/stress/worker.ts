@@ -29,7 +29,8 @@ async function main(): Promise<void> {
       await writer.write((sqlite) => {
         began = performance.now();
         insertRows(sqlite, seq);
-        if (seq === config.holdAt) holdUntilKilled(seq);
+        // At or after the planned one: in unsafe mode that transaction may have failed to begin.
+        if (config.holdAt !== null && seq >= config.holdAt) holdUntilKilled(seq);
       });
       const latencyMs = performance.now() - asked;
       writeReport({ t: 'commit', seq, waitMs: began - asked, latencyMs, retries: writer.retries() - retriesBefore });

@@ -14,6 +14,7 @@ export interface StressFlags {
   keep?: boolean;
 }
 
+/** Register `dblock stress` (the run itself is loaded lazily from stress-run.ts). */
 export function registerStress(program: Command, io: CliIo, state: RunState): Command {
   const command = program
     .command('stress')
