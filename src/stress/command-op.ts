@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 
 const STDERR_TAIL_BYTES = 2000;
-/** `dblock exec --verbose` says how long the lock took: `… acquired in 1.2ms`. */
-const ACQUIRED = /^dblock: \w+ lock .* acquired in ([\d.]+)ms/m;
+/** `dblock exec --verbose` says how long the lock took: `… acquired in 1.2ms (waited for pid …)`. */
+const ACQUIRED = /^dblock: \w+ lock .* acquired in ([\d.]+)ms.*\n?/m;
 
 /** How one operation of a user-command stress run went. */
 export interface OpResult {
