@@ -19,4 +19,7 @@ export type { OpenReport } from './sqlite/initialise.js';
 export { openDatabase } from './sqlite/open-database.js';
 export type { Concurrency, JournalMode, OpenDatabaseOptions, SynchronousMode } from './sqlite/options.js';
 export type { WriteStats } from './sqlite/transaction.js';
+export type { StressMode, StressOptions, StressProgress } from './stress/options.js';
+export type { LatencySummary, StressReport } from './stress/report.js';
+export { runStress } from './stress/run-stress.js';
 export { VERSION } from './version.js';

@@ -39,6 +39,11 @@ export class ChangeSignal {
     });
   }
 
+  /** Forget changes seen so far: call before the first try of a new wait. */
+  reset(): void {
+    this.#pending = false;
+  }
+
   close(): void {
     this.#watcher?.close();
     this.#wake?.();

@@ -60,6 +60,7 @@ class FlockResource implements LockResource {
   readonly #turnFd: number | undefined;
   readonly #turnWritable: boolean;
   #mode: LockMode | undefined;
+  #changes: ChangeSignal | undefined;
 
   constructor(path: string) {
     this.path = path;
@@ -84,7 +85,11 @@ class FlockResource implements LockResource {
   async acquire(mode: LockMode, wait: WaitControl): Promise<boolean> {
     const started = performance.now();
     const turn = this.#turnFd;
-    const changes = new ChangeSignal(this.path + TURNSTILE_SUFFIX);
+    // One watch per contended lock, kept for the process's life: removing an inotify watch waits for
+    // an SRCU grace period (tens of µs), which would land on every hand-off.
+    this.#changes ??= new ChangeSignal(this.path + TURNSTILE_SUFFIX);
+    const changes = this.#changes;
+    changes.reset();
     let doorHeld = false;
     try {
       for (let delay = FIRST_POLL_MS; ; delay = Math.min(delay * 2, MAX_POLL_MS)) {
@@ -96,7 +101,6 @@ class FlockResource implements LockResource {
         await changes.next(Math.min(pause, wait.deadline - now), wait.signal);
       }
     } finally {
-      changes.close();
       if (doorHeld) this.#openDoor();
     }
   }

@@ -1,10 +1,9 @@
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackendName } from '../backend/types.js';
 import { lock } from '../lock/acquire.js';
-import { benchWorker } from './paths.js';
+import { runContention } from './contention.js';
 import { type BenchTable, fmt, median, percentile } from './table.js';
 
 const BACKENDS: readonly BackendName[] = ['flock', 'mkdir'];
@@ -52,39 +51,6 @@ async function uncontended(dir: string, { quick, log }: Options): Promise<BenchT
   };
 }
 
-interface Run {
-  opsPerSec: number;
-  p50: number;
-  p99: number;
-  fairness: number;
-}
-
-async function runWorkers(
-  backend: BackendName,
-  target: string,
-  workers: number,
-  ms: number,
-  holdUs: number,
-  gapUs: number,
-): Promise<Run> {
-  const args = [backend, target, String(ms), String(holdUs), String(gapUs)];
-  const children = Array.from({ length: workers }, () => fork(benchWorker('backend-worker.js'), args, { stdio: 'ignore' }));
-  await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
-  const results = children.map(
-    (child) => new Promise<{ ops: number; waits: number[] }>((resolve) => child.once('message', (m) => resolve(m as never))),
-  );
-  for (const child of children) child.send('go');
-  const all = await Promise.all(results);
-  const ops = all.map((r) => r.ops);
-  const waits = all.flatMap((r) => r.waits);
-  return {
-    opsPerSec: ops.reduce((a, b) => a + b, 0) / (ms / 1000),
-    p50: percentile(waits, 50),
-    p99: percentile(waits, 99),
-    fairness: Math.min(...ops) / Math.max(...ops),
-  };
-}
-
 async function contended(dir: string, { quick, log }: Options): Promise<BenchTable> {
   const ms = quick ? 800 : 2500;
   const regimes = [
@@ -97,7 +63,14 @@ async function contended(dir: string, { quick, log }: Options): Promise<BenchTab
     for (const backend of BACKENDS) {
       log(`  ${regime.workers} processes, ${regime.name}, ${backend}…`);
       const target = join(dir, `c-${backend}-${regime.workers}-${regime.gap}.db`);
-      const r = await runWorkers(backend, target, regime.workers, ms, regime.hold, regime.gap);
+      const r = await runContention({
+        strategy: backend,
+        target: target,
+        workers: regime.workers,
+        ms: ms,
+        holdUs: regime.hold,
+        gapUs: regime.gap,
+      });
       rows.push([
         `${regime.workers} × ${regime.name}`,
         backend,
@@ -113,7 +86,7 @@ async function contended(dir: string, { quick, log }: Options): Promise<BenchTab
     columns: ['workload', 'backend', 'ops/s', 'wait p50 ms', 'wait p99 ms', 'fairness min/max ops'],
     rows,
     notes: [
-      'flock waiters are woken by the kernel (turnstile for order). mkdir waiters poll with jitter: the one holding `.next` every ≤5 ms, the others every ≤50 ms; a returning releaser that sees `.next` queues.',
+      'flock waiters are woken by an inotify notice from the releaser (starvation-mode door for order). mkdir waiters poll with jitter: the one holding `.next` every ≤5 ms, the others every ≤50 ms; a returning releaser that sees `.next` queues.',
     ],
   };
 }

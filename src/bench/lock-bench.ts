@@ -1,12 +1,13 @@
-import { fork, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fsExt from 'fs-ext';
 import lockfile from 'proper-lockfile';
 import { lock } from '../lock/acquire.js';
-import { benchWorker, DBLOCK_BIN } from './paths.js';
-import { type BenchTable, fmt, median, percentile } from './table.js';
+import { type ContentionResult, runContention } from './contention.js';
+import { DBLOCK_BIN } from './paths.js';
+import { type BenchTable, fmt, median } from './table.js';
 
 interface Options {
   quick: boolean;
@@ -64,33 +65,6 @@ async function uncontended(dir: string, { quick, log }: Options): Promise<BenchT
   };
 }
 
-interface WorkerResult {
-  ops: number;
-  waits: number[];
-}
-
-async function runWorkers(strategy: string, target: string, workers: number, ms: number, holdUs: number, gapUs: number) {
-  const children = Array.from({ length: workers }, () =>
-    fork(benchWorker('lock-worker.js'), [strategy, target, String(ms), String(holdUs), String(gapUs)], { stdio: 'ignore' }),
-  );
-  await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
-  const results = children.map(
-    (child) => new Promise<WorkerResult>((resolve) => child.once('message', (m) => resolve(m as WorkerResult))),
-  );
-  for (const child of children) child.send('go');
-  const all = await Promise.all(results);
-  const ops = all.map((r) => r.ops);
-  const waits = all.flatMap((r) => r.waits);
-  const total = ops.reduce((a, b) => a + b, 0);
-  return {
-    opsPerSec: total / (ms / 1000),
-    p50: percentile(waits, 50),
-    p99: percentile(waits, 99),
-    max: waits.reduce((a, b) => Math.max(a, b), 0),
-    fairness: Math.min(...ops) / Math.max(...ops),
-  };
-}
-
 async function contended(dir: string, { quick, log }: Options): Promise<BenchTable[]> {
   const ms = quick ? 1000 : 3000;
   const regimes = [
@@ -100,14 +74,21 @@ async function contended(dir: string, { quick, log }: Options): Promise<BenchTab
   const tables: BenchTable[] = [];
   for (const regime of regimes) {
     const rows: (string | number)[][] = [];
-    const runs: Record<string, Awaited<ReturnType<typeof runWorkers>>> = {};
-    for (const strategy of ['flock-raw', 'dblock']) {
+    const runs: Record<string, ContentionResult> = {};
+    for (const strategy of ['raw', 'flock']) {
       log(`  8 processes, ${regime.name}, ${strategy}…`);
       const target = join(dir, `${strategy}-${regime.hold}.db`);
-      const r = await runWorkers(strategy, target, 8, ms, regime.hold, regime.gap);
+      const r = await runContention({
+        strategy: strategy,
+        target: target,
+        workers: 8,
+        ms: ms,
+        holdUs: regime.hold,
+        gapUs: regime.gap,
+      });
       runs[strategy] = r;
       rows.push([
-        strategy === 'dblock' ? 'dblock lock()' : 'raw blocking flockSync',
+        strategy === 'flock' ? 'dblock lock()' : 'raw blocking flockSync',
         fmt(r.opsPerSec, 0),
         fmt(r.p50 * 1000, 0),
         fmt(r.p99 * 1000, 0),
@@ -115,8 +96,8 @@ async function contended(dir: string, { quick, log }: Options): Promise<BenchTab
         fmt(r.fairness),
       ]);
     }
-    const base = runs['flock-raw'];
-    const ours = runs.dblock;
+    const base = runs.raw;
+    const ours = runs.flock;
     tables.push({
       title: `8 processes contending, ${regime.name} (${ms / 1000}s each)`,
       columns: ['strategy', 'ops/s', 'wait p50 µs', 'wait p99 µs', 'wait max ms', 'fairness min/max'],

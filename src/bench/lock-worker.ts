@@ -1,9 +1,13 @@
 import { openSync } from 'node:fs';
 import fsExt from 'fs-ext';
+import type { BackendName } from '../backend/types.js';
 import { lock } from '../lock/acquire.js';
 
-/** A contention worker forked by lock-bench: argv STRATEGY TARGET DURATION_MS HOLD_US GAP_US. */
-type Strategy = 'dblock' | 'flock-raw';
+/**
+ * A contention worker forked by lock-bench and backend-bench: argv STRATEGY TARGET DURATION_MS HOLD_US GAP_US,
+ * where STRATEGY is `raw` (blocking flockSync, the plain flock(2) baseline) or a dblock backend name.
+ */
+type Strategy = 'raw' | BackendName;
 
 const [strategy, target, durationMs, holdUs, gapUs] = process.argv.slice(2) as [Strategy, string, string, string, string];
 
@@ -22,17 +26,17 @@ function spin(us: number): void {
 async function runLoop(): Promise<{ ops: number; waits: number[] }> {
   const waits: number[] = [];
   const stop = performance.now() + Number(durationMs);
-  const fd = strategy === 'flock-raw' ? openSync(`${target}.lock`, 'a') : -1;
+  const fd = strategy === 'raw' ? openSync(`${target}.lock`, 'a') : -1;
   let ops = 0;
   while (performance.now() < stop) {
     const asked = performance.now();
-    if (strategy === 'flock-raw') {
+    if (strategy === 'raw') {
       fsExt.flockSync(fd, 'ex'); // blocking in the main thread: the plain flock(2) baseline
       waits.push(performance.now() - asked);
       spin(Number(holdUs));
       fsExt.flockSync(fd, 'un');
     } else {
-      const held = await lock(target, { timeout: 'inf' });
+      const held = await lock(target, { backend: strategy, timeout: 'inf' });
       waits.push(performance.now() - asked);
       spin(Number(holdUs));
       held.release();

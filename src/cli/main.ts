@@ -9,10 +9,20 @@ import { registerCheckpoint } from './commands/checkpoint.js';
 import { registerExec } from './commands/exec.js';
 import { registerInit } from './commands/init.js';
 import { registerStatus } from './commands/status.js';
+import { registerStress } from './commands/stress.js';
 import { type CliIo, Output, processIo } from './output.js';
 
 /** Each command file registers itself; actions load their heavy modules lazily. */
-const COMMANDS = [registerExec, registerAppend, registerStatus, registerInit, registerCheck, registerCheckpoint, registerBench];
+const COMMANDS = [
+  registerExec,
+  registerAppend,
+  registerStatus,
+  registerInit,
+  registerCheck,
+  registerCheckpoint,
+  registerStress,
+  registerBench,
+];
 
 /**
  * Run the CLI and return the exit code (the bin shim sets process.exitCode).

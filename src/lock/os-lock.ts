@@ -1,0 +1,90 @@
+import type { LockMode, WaitControl } from '../backend/types.js';
+import { type HolderRecord, HolderRecordWriter, parseHolderRecord, unlessStale } from './holder-record.js';
+import type { PathState } from './path-state.js';
+
+/** The OS-level result: held or not, and the holder record seen if we had to wait. */
+export interface OsOutcome {
+  held: boolean;
+  waitedFor?: HolderRecord | undefined;
+}
+
+const HELD: OsOutcome = { held: true };
+
+let recordWriter: HolderRecordWriter | undefined;
+
+/** Take the OS lock (unless in-process shared holders already have it). Returns the holder seen while waiting. */
+export async function acquireOs(
+  state: PathState,
+  mode: LockMode,
+  wait: WaitControl,
+  command: string | undefined,
+): Promise<OsOutcome> {
+  if (mode === 'shared') {
+    while (state.osHolders === 0 && state.sharedPending !== undefined) {
+      await state.sharedPending.catch(() => {});
+    }
+    if (state.osHolders > 0) {
+      state.osHolders += 1;
+      return HELD;
+    }
+  }
+  const attempt = takeOsLock(state, mode, wait, command);
+  if (mode === 'shared') state.sharedPending = attempt.then(() => {});
+  try {
+    return await attempt;
+  } finally {
+    if (mode === 'shared') state.sharedPending = undefined;
+  }
+}
+
+async function takeOsLock(state: PathState, mode: LockMode, wait: WaitControl, command: string | undefined): Promise<OsOutcome> {
+  state.resource ??= state.backend.open(state.lockPath, { staleMs: state.staleMs });
+  const resource = state.resource;
+  let waitedFor: HolderRecord | undefined;
+  let got = resource.tryAcquire(mode);
+  // flock answers synchronously: no promise on its uncontended path.
+  if (typeof got !== 'boolean') got = await got;
+  if (!got) {
+    waitedFor = currentHolder(state);
+    if (!(await resource.acquire(mode, wait))) return { held: false };
+  }
+  state.osHolders = 1;
+  if (mode === 'exclusive') writeRecordQuietly(state, recordWriterFor(command).encode());
+  return waitedFor === undefined ? HELD : { held: true, waitedFor };
+}
+
+/** The record is advisory: failing to write it (a full disk) must neither fail nor leak the lock. */
+export function writeRecordQuietly(state: PathState, record: Buffer): void {
+  try {
+    state.resource?.writeRecord(record);
+  } catch {
+    // advisory only
+  }
+}
+
+function recordWriterFor(command: string | undefined): HolderRecordWriter {
+  if (command !== undefined) return new HolderRecordWriter({ command });
+  recordWriter ??= new HolderRecordWriter();
+  return recordWriter;
+}
+
+export function releaseOs(state: PathState): void {
+  state.osHolders -= 1;
+  if (state.osHolders === 0) {
+    state.resource?.release();
+    state.compromise = undefined;
+  }
+  state.mutex.release();
+}
+
+export function currentHolder(state: PathState): HolderRecord | undefined {
+  return unlessStale(parseHolderRecord(state.backend.readRecord(state.lockPath)));
+}
+
+/** A signal that aborts with ECOMPROMISED if this acquisition's lock is lost (backends that can lose one). */
+export function watchCompromise(state: PathState): AbortSignal {
+  const controller = new AbortController();
+  state.compromise = controller;
+  if (state.resource !== undefined) state.resource.onCompromised = (error) => controller.abort(error);
+  return controller.signal;
+}

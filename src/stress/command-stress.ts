@@ -1,0 +1,91 @@
+import { DblockError } from '../errors.js';
+import type { JournalMode } from '../sqlite/options.js';
+import { runOp } from './command-op.js';
+import type { ResolvedStressOptions } from './options.js';
+import { dblockBin } from './package-paths.js';
+import { round, type StressReport, summarize } from './report.js';
+import { checkIntegrity, probeLocks } from './verify.js';
+
+const MAX_PROBLEMS = 10;
+
+/**
+ * `dblock stress -- CMD`: `workers` lanes each run CMD `ops` times in a row, each under
+ * `dblock exec --db DB` (bare with mode `unsafe`, to show the race dblock prevents), with
+ * DBLOCK_WORKER, DBLOCK_OP (both from 0) and DBLOCK_DB set. Every exit status must be 0; a SQLite
+ * target must also pass the database checks.
+ */
+export async function runCommandStress(
+  opts: ResolvedStressOptions,
+  command: readonly string[],
+  db: string,
+  kept: boolean,
+): Promise<StressReport> {
+  const prefix = opts.mode === 'unsafe' ? [] : [process.execPath, dblockBin(), 'exec', '--verbose', '--db', db, '--'];
+  const total = opts.workers * opts.ops;
+  const latencies: number[] = [];
+  const waits: number[] = [];
+  const problems: string[] = [];
+  let done = 0;
+  let failed = 0;
+  let busy = 0;
+  const lane = async (worker: number): Promise<void> => {
+    for (let op = 0; op < opts.ops; op++) {
+      const env = { DBLOCK_WORKER: String(worker), DBLOCK_OP: String(op), DBLOCK_DB: db };
+      const result = await runOp([...prefix, ...command], env);
+      done += 1;
+      if (result.status === 0) {
+        latencies.push(result.latencyMs);
+        if (result.waitMs !== undefined) waits.push(result.waitMs);
+      } else {
+        failed += 1;
+        // dblock exec's own lock timeout: the lock stayed busy.
+        if (result.status === 75 && opts.mode !== 'unsafe') busy += 1;
+        const why = result.stderr.split('\n').pop() ?? '';
+        if (problems.length < MAX_PROBLEMS)
+          problems.push(`worker ${worker} op ${op} exited with ${result.status}${why === '' ? '' : `: ${why}`}`);
+      }
+      opts.onProgress({ done, total, failed, kills: 0 });
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: opts.workers }, (_, worker) => lane(worker)));
+  const durationMs = performance.now() - started;
+  if (failed > problems.length) problems.push(`… ${failed} of ${total} commands failed in all`);
+  const integrity = await checkIntegrity(db, null).catch((err: unknown) => {
+    // The command never created the target: nothing to check but the locks.
+    if (err instanceof DblockError && err.code === 'ENOINPUT')
+      return { quickCheck: null, integrityCheck: null, journalMode: null, problems: [] };
+    throw err;
+  });
+  // Only `.lock`: `dblock exec` never takes `.init.lock`, so probing it would just leave a new file beside the target.
+  const lockProblems = await probeLocks(db, integrity.journalMode as JournalMode | null, ['lock']);
+  problems.push(...lockProblems, ...integrity.problems);
+  return {
+    ok: problems.length === 0,
+    mode: opts.mode,
+    workers: opts.workers,
+    ops: opts.ops,
+    txnRows: 1,
+    seed: opts.seed,
+    db,
+    kept,
+    command: [...command],
+    durationMs: round(durationMs),
+    rowsPerSec: null,
+    opsPerSec: round((total - failed) / (durationMs / 1000)),
+    txnLatencyMs: summarize(latencies),
+    lockWaitMs: summarize(waits),
+    busyErrors: busy,
+    retries: 0,
+    failedOps: failed,
+    kills: 0,
+    quickCheck: integrity.quickCheck,
+    integrityCheck: integrity.integrityCheck,
+    journalMode: integrity.journalMode,
+    rowsExpected: null,
+    rowsCommitted: null,
+    rowsFound: null,
+    locks: lockProblems.length === 0 ? 'free' : 'stuck',
+    problems,
+  };
+}

@@ -1,0 +1,101 @@
+import { DblockError } from '../errors.js';
+
+/**
+ * How stress workers write. `serialized`: through dblock's sidecar lock. `wal`: SQLite's own locking
+ * with dblock's busy retries. `unsafe`: a bare connection, no lock, busy timeout 0, no retries: what
+ * an application without dblock sees (expect errors).
+ */
+export type StressMode = 'serialized' | 'wal' | 'unsafe';
+
+/** The modes `dblock stress --mode` accepts. */
+export const STRESS_MODES: readonly StressMode[] = ['serialized', 'wal', 'unsafe'];
+
+/** Options of `runStress()`. */
+export interface StressOptions {
+  /** The database; a fresh temporary one (removed afterwards unless `keep`) when not given. */
+  db?: string | undefined;
+  /** Worker processes. @default 8 */
+  workers?: number | undefined;
+  /** Transactions (or commands) per worker. @default 40 */
+  ops?: number | undefined;
+  /** @default 'serialized' */
+  mode?: StressMode | undefined;
+  /** Rows per transaction. @default 1 */
+  txnRows?: number | undefined;
+  /** Workers to SIGKILL inside a transaction (then restarted). @default 0 */
+  kill?: number | undefined;
+  /** Seed of the kill schedule. @default a random one (reported, to replay a run) */
+  seed?: number | undefined;
+  /** Keep the temporary database. @default false */
+  keep?: boolean | undefined;
+  /** Run this command per operation under `dblock exec`, instead of the built-in workload. */
+  command?: readonly string[] | undefined;
+  /** Called as operations finish (for a progress display). */
+  onProgress?: ((progress: StressProgress) => void) | undefined;
+}
+
+/** Where a run stands. */
+export interface StressProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly failed: number;
+  readonly kills: number;
+}
+
+/** Options with defaults applied and values checked. */
+export interface ResolvedStressOptions {
+  readonly db: string | undefined;
+  readonly workers: number;
+  readonly ops: number;
+  readonly mode: StressMode;
+  readonly txnRows: number;
+  readonly kill: number;
+  readonly seed: number;
+  readonly keep: boolean;
+  readonly command: readonly string[] | undefined;
+  readonly onProgress: (progress: StressProgress) => void;
+}
+
+/** Apply defaults and validate, with messages naming the option and the bad value. */
+export function resolveStressOptions(options: StressOptions): ResolvedStressOptions {
+  const workers = atLeast('workers', options.workers ?? 8, 1);
+  const ops = atLeast('ops', options.ops ?? 40, 1);
+  const mode = options.mode ?? 'serialized';
+  if (!STRESS_MODES.includes(mode)) {
+    throw new DblockError('EUSAGE', `Expected \`mode\` to be one of ${STRESS_MODES.join(', ')}, got \`${String(mode)}\``);
+  }
+  const kill = atLeast('kill', options.kill ?? 0, 0);
+  if (kill > workers) throw new DblockError('EUSAGE', `Expected \`kill\` to be at most the ${workers} workers, got \`${kill}\``);
+  const command = options.command !== undefined && options.command.length > 0 ? options.command : undefined;
+  if (command !== undefined) refuseWithCommand(options, mode);
+  return {
+    db: options.db,
+    workers,
+    ops,
+    mode,
+    txnRows: atLeast('txnRows', options.txnRows ?? 1, 1),
+    kill,
+    seed: options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : atLeast('seed', options.seed, 0),
+    keep: options.keep === true,
+    command,
+    onProgress: options.onProgress ?? (() => {}),
+  };
+}
+
+/** The user's command brings its own writes: options of the built-in workload make no sense with it. */
+function refuseWithCommand(options: StressOptions, mode: StressMode): void {
+  if (mode === 'wal')
+    throw new DblockError(
+      'EUSAGE',
+      '--mode wal needs the built-in workload (a command runs under dblock exec, or bare with --mode unsafe)',
+    );
+  if ((options.kill ?? 0) > 0) throw new DblockError('EUSAGE', '--kill needs the built-in workload, not a command');
+  if (options.txnRows !== undefined) throw new DblockError('EUSAGE', '--txn-rows needs the built-in workload, not a command');
+}
+
+function atLeast(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new DblockError('EUSAGE', `Expected \`${name}\` to be an integer ≥ ${min}, got \`${String(value)}\``);
+  }
+  return value;
+}
