@@ -48,6 +48,8 @@ function buildProgram(io: CliIo, state: RunState): Command {
         'dblock exec --lock /tmp/nightly.lock --timeout 0 -- ./nightly.sh',
         'dblock append events.jsonl \'{"event":"done"}\'',
         'dblock status --db app.db --json',
+        'dblock init --db app.db --migrations ./migrations',
+        'dblock check --db app.db --full',
         'dblock <command> --help',
       ]),
     );
