@@ -10,4 +10,5 @@ export interface BenchSuite {
 export const SUITES: BenchSuite[] = [
   { name: 'lock', run: async (o) => (await import('./lock-bench.js')).runLockBench(o) },
   { name: 'backend', run: async (o) => (await import('./backend-bench.js')).runBackendBench(o) },
+  { name: 'intent', run: async (o) => (await import('./intent-bench.js')).runIntentBench(o) },
 ];

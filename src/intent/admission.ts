@@ -2,7 +2,7 @@ import { probeLiveness } from '../lock/liveness.js';
 import type { SqliteConnection } from '../sqlite/connection.js';
 import { logConflicts, settleConflicts } from './conflict-log.js';
 import { firstOverlap, type IntentPath, showPath } from './paths.js';
-import { deleteTask, type IntentRegistry, loadTasks } from './registry.js';
+import { deleteTask, type IntentRegistry, loadTasks, stmt } from './registry.js';
 import type { IntentConflict, IntentPolicy, IntentTask } from './types.js';
 
 const NO_PATH: IntentPath = { path: '', dir: false };
@@ -84,9 +84,11 @@ export function recheckTx(
   const blockers = blockersOf(sub, tasks, seq, now);
   if (blockers.length > 0) return { outcome: 'queued', seq, blockers, expiresAt: undefined, purged };
   const expiresAt = sub.ttlMs !== undefined && Number.isFinite(sub.ttlMs) ? now + sub.ttlMs : undefined;
-  sqlite
-    .prepare("UPDATE tasks SET state = 'admitted', admitted_at = ?, expires_at = ? WHERE seq = ?")
-    .run(now, expiresAt ?? null, seq);
+  stmt(sqlite, "UPDATE tasks SET state = 'admitted', admitted_at = ?, expires_at = ? WHERE seq = ?").run(
+    now,
+    expiresAt ?? null,
+    seq,
+  );
   return { outcome: 'admitted', seq, blockers, expiresAt, purged };
 }
 
@@ -160,32 +162,31 @@ function insertTask(
   now: number,
   expiresAt: number | undefined,
 ): number {
-  const { lastInsertRowid } = sqlite
-    .prepare(
-      `INSERT INTO tasks (id, token, state, policy, pid, host, command, submitted_at, admitted_at, ttl_ms, expires_at)
+  const { lastInsertRowid } = stmt(
+    sqlite,
+    `INSERT INTO tasks (id, token, state, policy, pid, host, command, submitted_at, admitted_at, ttl_ms, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      sub.id,
-      sub.token,
-      admit ? 'admitted' : 'queued',
-      sub.policy,
-      sub.pid,
-      sub.host,
-      sub.command,
-      now,
-      admit ? now : null,
-      sub.ttlMs !== undefined && Number.isFinite(sub.ttlMs) ? sub.ttlMs : null,
-      expiresAt ?? null,
-    );
+  ).run(
+    sub.id,
+    sub.token,
+    admit ? 'admitted' : 'queued',
+    sub.policy,
+    sub.pid,
+    sub.host,
+    sub.command,
+    now,
+    admit ? now : null,
+    sub.ttlMs !== undefined && Number.isFinite(sub.ttlMs) ? sub.ttlMs : null,
+    expiresAt ?? null,
+  );
   const seq = Number(lastInsertRowid);
-  const addPath = sqlite.prepare('INSERT INTO task_paths (seq, path, is_dir) VALUES (?, ?, ?)');
+  const addPath = stmt(sqlite, 'INSERT INTO task_paths (seq, path, is_dir) VALUES (?, ?, ?)');
   for (const p of sub.paths) addPath.run(seq, p.path, p.dir ? 1 : 0);
   return seq;
 }
 
 /** Remove our own row (released, or gave up waiting). */
 export function removeTx(sqlite: SqliteConnection, seq: number, token: string): void {
-  const row = sqlite.prepare('SELECT seq FROM tasks WHERE seq = ? AND token = ?').get(seq, token);
+  const row = stmt(sqlite, 'SELECT seq FROM tasks WHERE seq = ? AND token = ?').get(seq, token);
   if (row !== undefined) deleteTask(sqlite, seq);
 }

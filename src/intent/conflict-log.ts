@@ -1,5 +1,6 @@
 import type { SqliteConnection } from '../sqlite/connection.js';
 import type { Blocker, Submission } from './admission.js';
+import { stmt } from './registry.js';
 import type { ConflictRecord } from './types.js';
 
 /** The log keeps the most recent conflicts only: it must not grow without bound on a busy machine. */
@@ -14,7 +15,8 @@ export function logConflicts(
   outcome: string,
   now: number,
 ): void {
-  const insert = sqlite.prepare(
+  const insert = stmt(
+    sqlite,
     `INSERT INTO conflicts (at, task_id, task_seq, pid, command, path, other_task_id, other_pid, other_host,
        other_command, other_path, other_state, policy, outcome)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -37,14 +39,16 @@ export function logConflicts(
       outcome,
     );
   }
-  sqlite.prepare('DELETE FROM conflicts WHERE id <= (SELECT max(id) FROM conflicts) - ?').run(CONFLICT_LOG_MAX);
+  stmt(sqlite, 'DELETE FROM conflicts WHERE id <= (SELECT max(id) FROM conflicts) - ?').run(CONFLICT_LOG_MAX);
 }
 
 /** A queued task's conflicts get their final outcome: `waited` (admitted), `timed-out`, `abandoned`. */
 export function settleConflicts(sqlite: SqliteConnection, seq: number, outcome: string, waitedMs: number | null): void {
-  sqlite
-    .prepare("UPDATE conflicts SET outcome = ?, waited_ms = ? WHERE task_seq = ? AND outcome = 'queued'")
-    .run(outcome, waitedMs, seq);
+  stmt(sqlite, "UPDATE conflicts SET outcome = ?, waited_ms = ? WHERE task_seq = ? AND outcome = 'queued'").run(
+    outcome,
+    waitedMs,
+    seq,
+  );
 }
 
 interface ConflictRow {
@@ -67,7 +71,7 @@ interface ConflictRow {
 
 /** The log since `sinceMs` (epoch milliseconds), oldest first. */
 export function readConflicts(sqlite: SqliteConnection, sinceMs: number): ConflictRecord[] {
-  const rows = sqlite.prepare('SELECT * FROM conflicts WHERE at >= ? ORDER BY id').all(sinceMs) as ConflictRow[];
+  const rows = stmt(sqlite, 'SELECT * FROM conflicts WHERE at >= ? ORDER BY id').all(sinceMs) as ConflictRow[];
   return rows.map((r) => ({
     id: r.id,
     at: new Date(r.at).toISOString(),

@@ -115,6 +115,12 @@ async function waitForTurn(
       return next;
     });
     if (decision.outcome === 'admitted') return decision;
+    // Our row vanished (reaped by mistake) and, submitting again, our task id is now someone else's.
+    if (decision.outcome === 'duplicate-id')
+      throw new IntentConflictError(
+        'duplicate-id',
+        decision.blockers.map((b) => b.conflict),
+      );
   }
 }
 

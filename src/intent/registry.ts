@@ -119,10 +119,34 @@ interface TaskRow {
   expires_at: number | null;
 }
 
+/** The part of a prepared statement the registry uses (typed structurally: only sqlite/ names better-sqlite3). */
+export interface Statement {
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+const statements = new WeakMap<SqliteConnection, Map<string, Statement>>();
+
+/** A prepared statement, compiled once per connection: preparing costs as much as running these. */
+export function stmt(sqlite: SqliteConnection, sql: string): Statement {
+  let cache = statements.get(sqlite);
+  if (cache === undefined) {
+    cache = new Map();
+    statements.set(sqlite, cache);
+  }
+  let statement = cache.get(sql);
+  if (statement === undefined) {
+    statement = sqlite.prepare<unknown[]>(sql);
+    cache.set(sql, statement);
+  }
+  return statement;
+}
+
 /** Every task in the registry with its paths, in submission order (call inside a transaction). */
 export function loadTasks(sqlite: SqliteConnection): IntentTask[] {
-  const rows = sqlite.prepare('SELECT * FROM tasks ORDER BY seq').all() as TaskRow[];
-  const paths = sqlite.prepare('SELECT seq, path, is_dir FROM task_paths').all() as {
+  const rows = stmt(sqlite, 'SELECT * FROM tasks ORDER BY seq').all() as TaskRow[];
+  const paths = stmt(sqlite, 'SELECT seq, path, is_dir FROM task_paths').all() as {
     seq: number;
     path: string;
     is_dir: number;
@@ -152,6 +176,6 @@ export function loadTasks(sqlite: SqliteConnection): IntentTask[] {
 
 /** Remove a task and its paths. */
 export function deleteTask(sqlite: SqliteConnection, seq: number): void {
-  sqlite.prepare('DELETE FROM task_paths WHERE seq = ?').run(seq);
-  sqlite.prepare('DELETE FROM tasks WHERE seq = ?').run(seq);
+  stmt(sqlite, 'DELETE FROM task_paths WHERE seq = ?').run(seq);
+  stmt(sqlite, 'DELETE FROM tasks WHERE seq = ?').run(seq);
 }

@@ -3,6 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { runDblock } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { holdIntent, releaseHolder, scratch } from '../intent/helpers.js';
@@ -61,6 +63,16 @@ describe('dblock intents, reap, conflicts, status', () => {
     expect((await runDblock(['exec', '--writes', join(dir, 'f'), '--', 'true'], { env })).code).toBe(0);
     expect(statSync(join(dir, 'state', 'dblock')).mode & 0o777).toBe(0o700);
     expect(existsSync(join(dir, 'state', 'dblock', 'intents.db'))).toBe(true);
+  });
+});
+
+describe('registry commands', () => {
+  it('show examples in --help', async () => {
+    for (const command of ['intents', 'reap', 'conflicts']) {
+      const { io, out } = captureIo();
+      expect(await main(['node', 'dblock', command, '--help'], io)).toBe(0);
+      expect(out.stdout).toContain('Examples:');
+    }
   });
 });
 
