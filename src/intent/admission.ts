@@ -2,7 +2,8 @@ import { probeLiveness } from '../lock/liveness.js';
 import type { SqliteConnection } from '../sqlite/connection.js';
 import { logConflicts, settleConflicts } from './conflict-log.js';
 import { firstOverlap, type IntentPath, showPath } from './paths.js';
-import { deleteTask, type IntentRegistry, loadTasks, stmt } from './registry.js';
+import type { IntentRegistry } from './registry.js';
+import { deleteTask, insertTask, loadTasks, stmt } from './task-store.js';
 import type { IntentConflict, IntentPolicy, IntentTask } from './types.js';
 
 const NO_PATH: IntentPath = { path: '', dir: false };
@@ -153,40 +154,4 @@ function toConflict(
     since: new Date(task.submittedAt).toISOString(),
     ageMs: now - task.submittedAt,
   };
-}
-
-function insertTask(
-  sqlite: SqliteConnection,
-  sub: Submission,
-  admit: boolean,
-  now: number,
-  expiresAt: number | undefined,
-): number {
-  const { lastInsertRowid } = stmt(
-    sqlite,
-    `INSERT INTO tasks (id, token, state, policy, pid, host, command, submitted_at, admitted_at, ttl_ms, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    sub.id,
-    sub.token,
-    admit ? 'admitted' : 'queued',
-    sub.policy,
-    sub.pid,
-    sub.host,
-    sub.command,
-    now,
-    admit ? now : null,
-    sub.ttlMs !== undefined && Number.isFinite(sub.ttlMs) ? sub.ttlMs : null,
-    expiresAt ?? null,
-  );
-  const seq = Number(lastInsertRowid);
-  const addPath = stmt(sqlite, 'INSERT INTO task_paths (seq, path, is_dir) VALUES (?, ?, ?)');
-  for (const p of sub.paths) addPath.run(seq, p.path, p.dir ? 1 : 0);
-  return seq;
-}
-
-/** Remove our own row (released, or gave up waiting). */
-export function removeTx(sqlite: SqliteConnection, seq: number, token: string): void {
-  const row = stmt(sqlite, 'SELECT seq FROM tasks WHERE seq = ? AND token = ?').get(seq, token);
-  if (row !== undefined) deleteTask(sqlite, seq);
 }

@@ -1,6 +1,6 @@
 import type { SqliteConnection } from '../sqlite/connection.js';
 import type { Blocker, Submission } from './admission.js';
-import { stmt } from './registry.js';
+import { stmt } from './task-store.js';
 import type { ConflictRecord } from './types.js';
 
 /** The log keeps the most recent conflicts only: it must not grow without bound on a busy machine. */

@@ -4,7 +4,7 @@ import { DblockError } from '../errors.js';
 import { currentCommand } from '../lock/holder-record.js';
 import { LivenessLock, removeLivenessFile, waitForRelease } from '../lock/liveness.js';
 import type { SqliteConnection } from '../sqlite/connection.js';
-import { type Decision, recheckTx, removeTx, type Submission, submitTx } from './admission.js';
+import { type Decision, recheckTx, type Submission, submitTx } from './admission.js';
 import { settleConflicts } from './conflict-log.js';
 import { describeConflict, moreConflicts } from './format.js';
 import { ancestorTasks } from './inherited.js';
@@ -14,6 +14,7 @@ import { locateRegistry } from './location.js';
 import { type DeclareIntentOptions, resolveIntentOptions } from './options.js';
 import { showPath } from './paths.js';
 import { type IntentRegistry, openRegistryCached } from './registry.js';
+import { removeTask } from './task-store.js';
 
 /**
  * Declare the paths a task will write, before it starts (SPEC §6). Admission is atomic: the
@@ -90,7 +91,7 @@ async function waitForTurn(
       const waited = Date.now() - started;
       const aborted = signal?.aborted === true;
       await registry.db.write((sqlite) => {
-        removeTx(sqlite, seq, sub.token);
+        removeTask(sqlite, seq, sub.token);
         settleConflicts(sqlite, seq, aborted ? 'aborted' : 'timed-out', waited);
       });
       if (aborted)

@@ -5,7 +5,8 @@ import { isLive, purgeTask } from './admission.js';
 import { readConflicts } from './conflict-log.js';
 import type { RegistryLocation } from './location.js';
 import { type IntentPath, pathsOverlap, showPath } from './paths.js';
-import { type IntentRegistry, loadTasks, openRegistry, registryExists } from './registry.js';
+import { type IntentRegistry, openRegistry, registryExists } from './registry.js';
+import { loadTasks } from './task-store.js';
 import type { ConflictRecord, IntentTask } from './types.js';
 
 /** A liveness file with no task this old is debris of a crash between creating it and registering. */

@@ -1,6 +1,6 @@
 import type { LivenessLock } from '../lock/liveness.js';
-import { removeTx } from './admission.js';
 import type { IntentRegistry } from './registry.js';
+import { removeTask } from './task-store.js';
 import type { IntentConflict, IntentPolicy } from './types.js';
 
 /** What a handle knows when it is made. */
@@ -56,7 +56,7 @@ export class IntentHandle implements AsyncDisposable {
       // reader anyway, so the row delete below is tidying that a failure cannot make unsafe.
       init.live.release();
       try {
-        await init.registry.db.write((sqlite) => removeTx(sqlite, init.seq, this.token));
+        await init.registry.db.write((sqlite) => removeTask(sqlite, init.seq, this.token));
       } catch {
         // The row is dead (its lock is free): the next submission or `dblock reap` removes it.
       }

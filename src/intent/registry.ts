@@ -1,12 +1,10 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DblockError } from '../errors.js';
-import type { SqliteConnection } from '../sqlite/connection.js';
 import type { Database } from '../sqlite/database.js';
 import { openDatabase } from '../sqlite/open-database.js';
 import type { RegistryLocation } from './location.js';
 import { REGISTRY_APPLICATION_ID, REGISTRY_MIGRATIONS } from './schema.js';
-import type { IntentPolicy, IntentTask } from './types.js';
 
 /**
  * The write-intent registry: a SQLite database written through dblock's own SQLite layer, so
@@ -102,80 +100,4 @@ function asRegistryError(err: unknown, path: string): unknown {
     return new DblockError('ENOTDB', `registry ${path}: ${err.message}`, { cause: err });
   }
   return err;
-}
-
-interface TaskRow {
-  seq: number;
-  id: string;
-  token: string;
-  state: 'queued' | 'admitted';
-  policy: IntentPolicy;
-  pid: number;
-  host: string;
-  command: string;
-  submitted_at: number;
-  admitted_at: number | null;
-  ttl_ms: number | null;
-  expires_at: number | null;
-}
-
-/** The part of a prepared statement the registry uses (typed structurally: only sqlite/ names better-sqlite3). */
-export interface Statement {
-  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
-  get(...params: unknown[]): unknown;
-  all(...params: unknown[]): unknown[];
-}
-
-const statements = new WeakMap<SqliteConnection, Map<string, Statement>>();
-
-/** A prepared statement, compiled once per connection: preparing costs as much as running these. */
-export function stmt(sqlite: SqliteConnection, sql: string): Statement {
-  let cache = statements.get(sqlite);
-  if (cache === undefined) {
-    cache = new Map();
-    statements.set(sqlite, cache);
-  }
-  let statement = cache.get(sql);
-  if (statement === undefined) {
-    statement = sqlite.prepare<unknown[]>(sql);
-    cache.set(sql, statement);
-  }
-  return statement;
-}
-
-/** Every task in the registry with its paths, in submission order (call inside a transaction). */
-export function loadTasks(sqlite: SqliteConnection): IntentTask[] {
-  const rows = stmt(sqlite, 'SELECT * FROM tasks ORDER BY seq').all() as TaskRow[];
-  const paths = stmt(sqlite, 'SELECT seq, path, is_dir FROM task_paths').all() as {
-    seq: number;
-    path: string;
-    is_dir: number;
-  }[];
-  const bySeq = new Map<number, { path: string; dir: boolean }[]>();
-  for (const p of paths) {
-    const list = bySeq.get(p.seq) ?? [];
-    list.push({ path: p.path, dir: p.is_dir === 1 });
-    bySeq.set(p.seq, list);
-  }
-  return rows.map((row) => ({
-    seq: row.seq,
-    id: row.id,
-    token: row.token,
-    state: row.state,
-    policy: row.policy,
-    pid: row.pid,
-    host: row.host,
-    command: row.command,
-    submittedAt: row.submitted_at,
-    admittedAt: row.admitted_at,
-    ttlMs: row.ttl_ms,
-    expiresAt: row.expires_at,
-    paths: bySeq.get(row.seq) ?? [],
-  }));
-}
-
-/** Remove a task and its paths. */
-export function deleteTask(sqlite: SqliteConnection, seq: number): void {
-  stmt(sqlite, 'DELETE FROM task_paths WHERE seq = ?').run(seq);
-  stmt(sqlite, 'DELETE FROM tasks WHERE seq = ?').run(seq);
 }

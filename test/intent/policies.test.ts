@@ -101,6 +101,31 @@ describe('write intent policies (real processes)', () => {
     ]);
   });
 
+  it('queue: SIGINT while queued withdraws the submission and exits 130', async () => {
+    const { dir, registry } = scratch();
+    const target = join(dir, 'state.json');
+    await holdIntent([target], { registry, taskId: 'holder' });
+    const queued = startDblock([
+      'exec',
+      '--registry',
+      registry,
+      '--writes',
+      target,
+      '--policy',
+      'queue',
+      '--task-id',
+      'impatient',
+      '--',
+      'true',
+    ]);
+    await stderrLine(queued, /queued: waiting for task holder/);
+    queued.kill('SIGINT');
+    expect((await finished(queued)).code).toBe(130);
+    expect((await conflictsOf(registry)).map((c) => [c.taskId, c.outcome])).toEqual([['impatient', 'aborted']]);
+    const intents = JSON.parse((await runDblock(['intents', '--json', '--registry', registry])).stdout).intents;
+    expect(intents.map((i: { taskId: string }) => i.taskId)).toEqual(['holder']);
+  });
+
   it('warn: admits with one warning line and logs the overlap', async () => {
     const { dir, registry } = scratch();
     await holdIntent([join(dir, 'out')], { registry, taskId: 'holder' });
