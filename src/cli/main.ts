@@ -61,6 +61,8 @@ function buildProgram(io: CliIo, state: RunState): Command {
         'dblock exec --db app.db -- sqlite3 app.db "INSERT INTO t VALUES (1)"',
         'dblock exec --lock /tmp/nightly.lock --timeout 0 -- ./nightly.sh',
         'dblock append events.jsonl \'{"event":"done"}\'',
+        'dblock exec --writes data/ --writes report.json -- ./build.sh   # refused (75) if another task declared them',
+        'dblock intents',
         'dblock status --db app.db --json',
         'dblock <command> --help',
       ]),

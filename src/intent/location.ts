@@ -46,13 +46,15 @@ export function locateRegistry(
     file = canonicalizeTarget(registry);
   } else {
     const home = defaultHome(env);
-    if (create) makeDir(home, 'DBLOCK_HOME', true);
+    if (create) makeDir(home, 'DBLOCK_HOME', true, 0o700);
     else if (!exists(home)) return { path: join(home, REGISTRY_FILE), liveDir: join(home, REGISTRY_FILE + LIVE_DIR_SUFFIX) };
     file = join(canonicalizeTarget(home), REGISTRY_FILE);
   }
   if (isDirectory(file)) throw new DblockError('EBADTARGET', `registry ${file} is a directory; give the database file`);
   const liveDir = file + LIVE_DIR_SUFFIX;
-  if (create) makeDir(liveDir, 'registry directory', false);
+  // A registry named explicitly may be shared by a group (like sidecars: 0777 & ~umask); the
+  // default one is private to its user, like its home.
+  if (create) makeDir(liveDir, 'registry directory', false, registry === undefined ? 0o700 : 0o777);
   return { path: file, liveDir };
 }
 
@@ -73,9 +75,9 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function makeDir(dir: string, what: string, recursive: boolean): void {
+function makeDir(dir: string, what: string, recursive: boolean, mode: number): void {
   try {
-    mkdirSync(dir, { recursive, mode: 0o700 });
+    mkdirSync(dir, { recursive, mode });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw dirError(err, dir, what);
   }
