@@ -1,5 +1,10 @@
 export type { BackendName, LockMode } from './backend/types.js';
 export { DblockError, type DblockErrorCode, EXIT, LockTimeoutError } from './errors.js';
+export { declareIntent } from './intent/declare.js';
+export { IntentConflictError, type RefusalOutcome } from './intent/intent-error.js';
+export { IntentHandle } from './intent/intent-handle.js';
+export type { DeclareIntentOptions } from './intent/options.js';
+export { type ConflictRecord, INTENT_POLICIES, type IntentConflict, type IntentPolicy } from './intent/types.js';
 export { type LockOptions, lock, withLock } from './lock/acquire.js';
 export { BACKEND_NAMES } from './lock/backends.js';
 export type { HolderRecord } from './lock/holder-record.js';

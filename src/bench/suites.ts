@@ -11,4 +11,5 @@ export const SUITES: BenchSuite[] = [
   { name: 'lock', run: async (o) => (await import('./lock-bench.js')).runLockBench(o) },
   { name: 'backend', run: async (o) => (await import('./backend-bench.js')).runBackendBench(o) },
   { name: 'sqlite', run: async (o) => (await import('./sqlite-bench.js')).runSqliteBench(o) },
+  { name: 'intent', run: async (o) => (await import('./intent-bench.js')).runIntentBench(o) },
 ];

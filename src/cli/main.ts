@@ -5,14 +5,28 @@ import { examples, type RunState } from './command-context.js';
 import { registerAppend } from './commands/append.js';
 import { registerCheck } from './commands/check.js';
 import { registerCheckpoint } from './commands/checkpoint.js';
+import { registerConflicts } from './commands/conflicts.js';
 import { registerExec } from './commands/exec.js';
 import { registerInit } from './commands/init.js';
+import { registerIntents } from './commands/intents.js';
+import { registerReap } from './commands/reap.js';
 import { registerStatus } from './commands/status.js';
 import { registerStress } from './commands/stress.js';
 import { type CliIo, Output, processIo } from './output.js';
 
 /** Each command file registers itself; actions load their heavy modules lazily. */
-const COMMANDS = [registerExec, registerAppend, registerStatus, registerInit, registerCheck, registerCheckpoint, registerStress];
+const COMMANDS = [
+  registerExec,
+  registerAppend,
+  registerStatus,
+  registerInit,
+  registerCheck,
+  registerCheckpoint,
+  registerStress,
+  registerIntents,
+  registerReap,
+  registerConflicts,
+];
 
 /**
  * Run the CLI and return the exit code (the bin shim sets process.exitCode).
@@ -47,6 +61,8 @@ function buildProgram(io: CliIo, state: RunState): Command {
         'dblock exec --db app.db -- sqlite3 app.db "INSERT INTO t VALUES (1)"',
         'dblock exec --lock /tmp/nightly.lock --timeout 0 -- ./nightly.sh',
         'dblock append events.jsonl \'{"event":"done"}\'',
+        'dblock exec --writes data/ --writes report.json -- ./build.sh   # refused (75) if another task declared them',
+        'dblock intents',
         'dblock status --db app.db --json',
         'dblock init --db app.db --migrations ./migrations',
         'dblock check --db app.db --full',
