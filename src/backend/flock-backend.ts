@@ -117,6 +117,13 @@ class FlockResource implements LockResource {
     writeSync(this.fd, record, 0, record.length, 0);
   }
 
+  close(): void {
+    this.#changes?.close();
+    this.#changes = undefined;
+    closeSync(this.fd);
+    if (this.#turnFd !== undefined) closeSync(this.#turnFd);
+  }
+
   /** Let the door go and wake the other starving waiters, so one of them takes it at once. */
   #openDoor(): void {
     if (this.#turnFd === undefined) return;

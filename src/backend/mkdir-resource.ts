@@ -117,6 +117,11 @@ export class MkdirResource implements LockResource {
     forgetLockDir(this.#dir);
   }
 
+  /** Nothing stays open between acquisitions: the lock is a directory, its holder file is closed on release. */
+  close(): void {
+    this.release();
+  }
+
   writeRecord(record: Buffer): void {
     const fd = this.fd;
     if (fd === undefined) return;

@@ -67,6 +67,8 @@ export interface LockResource {
   release(): void;
   /** Write the advisory holder record (ignored when the resource is read-only). */
   writeRecord(record: Buffer): void;
+  /** Let go of descriptors and watches; only called when the lock is neither held nor waited for. */
+  close(): void;
   /**
    * Set by the engine on backends that `canBeCompromised`: called (never thrown from a timer) when a
    * held lock is lost; the resource then counts as released.

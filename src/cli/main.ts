@@ -6,8 +6,11 @@ import { registerAppend } from './commands/append.js';
 import { registerBench } from './commands/bench.js';
 import { registerCheck } from './commands/check.js';
 import { registerCheckpoint } from './commands/checkpoint.js';
+import { registerConflicts } from './commands/conflicts.js';
 import { registerExec } from './commands/exec.js';
 import { registerInit } from './commands/init.js';
+import { registerIntents } from './commands/intents.js';
+import { registerReap } from './commands/reap.js';
 import { registerStatus } from './commands/status.js';
 import { registerStress } from './commands/stress.js';
 import { type CliIo, Output, processIo } from './output.js';
@@ -21,6 +24,9 @@ const COMMANDS = [
   registerCheck,
   registerCheckpoint,
   registerStress,
+  registerIntents,
+  registerReap,
+  registerConflicts,
   registerBench,
 ];
 
@@ -57,7 +63,11 @@ function buildProgram(io: CliIo, state: RunState): Command {
         'dblock exec --db app.db -- sqlite3 app.db "INSERT INTO t VALUES (1)"',
         'dblock exec --lock /tmp/nightly.lock --timeout 0 -- ./nightly.sh',
         'dblock append events.jsonl \'{"event":"done"}\'',
+        'dblock exec --writes data/ --writes report.json -- ./build.sh   # refused (75) if another task declared them',
+        'dblock intents',
         'dblock status --db app.db --json',
+        'dblock init --db app.db --migrations ./migrations',
+        'dblock check --db app.db --full',
         'dblock <command> --help',
       ]),
     );

@@ -22,6 +22,8 @@ export interface PathState {
 const states = new Map<string, PathState>();
 const targets = new Map<string, LockTarget>();
 const TARGET_CACHE_MAX = 1024;
+/** Locks kept open per process (2 descriptors each for flock); idle ones beyond this are closed. */
+const OPEN_PATHS_MAX = 256;
 
 /** How a caller names its target (the fields of LockOptions that decide the lock file). */
 export interface TargetOptions {
@@ -65,9 +67,20 @@ export function stateFor(
   const key = stateKey(backend, lockPath);
   let state = states.get(key);
   if (state === undefined) {
+    if (states.size >= OPEN_PATHS_MAX) closeIdleStates();
     if (backend.name === 'flock') warnIfNetworkFs(lockPath, onWarning);
     state = { backend, lockPath, staleMs, mutex: new FifoMutex(), resource: undefined, osHolders: 0, sharedPending: undefined };
     states.set(key, state);
   }
   return state;
+}
+
+/** A process locking many distinct files must not keep a descriptor per file forever. */
+function closeIdleStates(): void {
+  for (const [key, state] of states) {
+    const idle = state.osHolders === 0 && state.mutex.holders === 0 && state.mutex.waiting === 0 && !state.sharedPending;
+    if (!idle) continue;
+    state.resource?.close();
+    states.delete(key);
+  }
 }

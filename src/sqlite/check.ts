@@ -61,7 +61,7 @@ export async function checkDatabase(path: string, options: { full?: boolean } = 
     conn = openConnection(canonical, { readonly: true, busyTimeoutMs: DEFAULT_BUSY_TIMEOUT_MS });
     inspect(conn.sqlite, canonical, report, options.full === true);
   } catch (err) {
-    report.problems.push(`cannot read the database: ${(err as Error).message}`);
+    report.problems.push(unreadable(err, canonical));
   } finally {
     conn?.close();
   }
@@ -118,6 +118,13 @@ function invariantFromHeader(header: HeaderInfo, report: CheckReport): CheckRepo
   if (header.wal === true) return invariantOf('wal', header.fileBytes, 0, header.pageSize);
   if (header.pageCount === undefined) return null;
   return invariantOf(report.journalMode ?? 'delete', header.fileBytes, header.pageCount, header.pageSize);
+}
+
+function unreadable(err: unknown, path: string): string {
+  if ((err as { code?: unknown }).code === 'SQLITE_READONLY_ROLLBACK') {
+    return `hot journal: a writer crashed mid-transaction and ${path}-journal must be rolled back by a read-write open (e.g. dblock init --db ${path} --journal delete)`;
+  }
+  return `cannot read the database: ${(err as Error).message}`;
 }
 
 function sizeOf(path: string): number | null {

@@ -1,9 +1,10 @@
 import { DblockError } from '../errors.js';
 import { canonicalizeTarget } from '../path/canonicalize.js';
+import { setSynchronous } from './apply-changes.js';
 import { fromSqliteError, openConnection } from './connection.js';
 import { type Database, SqliteDatabase } from './database.js';
 import { assertSqliteHeader, readHeader } from './header.js';
-import { openInitialised, setSynchronous } from './initialise.js';
+import { openInitialised } from './initialise.js';
 import { loadMigrations } from './migrations.js';
 import { type OpenDatabaseOptions, type ResolvedOptions, resolveOpenOptions } from './options.js';
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DblockError, LockTimeoutError, lock, withLock } from '../../src/index.js';
@@ -120,6 +120,18 @@ describe('lock()', () => {
     mine.release();
     second.release();
     expect(freeForFlock(lockPath)).toBe(false); // the other process still holds it shared
+  });
+
+  it('does not keep a descriptor open for every file it ever locked', async () => {
+    const dir = tempDir();
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for (let i = 0; i < 600; i++) (await lock(join(dir, `f${i}.db`))).release();
+    expect(openFds() - before).toBeLessThan(600);
+    // Files closed along the way still lock correctly when used again.
+    const again = await lock(join(dir, 'f0.db'), { timeout: 0 });
+    expect(freeForFlock(again.lockPath)).toBe(false);
+    again.release();
   });
 
   it('supports await using', async () => {

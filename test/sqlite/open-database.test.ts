@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Database, DblockError, openDatabase, withLock } from '../../src/index.js';
@@ -120,5 +120,26 @@ describe('openDatabase', () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('openDatabase initialisation', () => {
+  it('takes the fast path once initialised, until the file is replaced; a readonly handle refuses writes', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'app.db');
+    const first = await openDatabase(path, { migrations: [SCHEMA] });
+    expect(first.opened).toMatchObject({ fastPath: false, created: true, journalMode: 'wal', userVersion: 1 });
+    const again = await openDatabase(path, { migrations: [SCHEMA] });
+    expect(again.opened.fastPath).toBe(true);
+    await Promise.all([first.close(), again.close()]);
+    // A new file at the same path (restored backup, `mv`): initialise it properly again.
+    renameSync(path, join(dir, 'old.db'));
+    const replaced = await openDatabase(path, { migrations: [SCHEMA] });
+    expect(replaced.opened).toMatchObject({ fastPath: false, created: true, applied: ['migration 1'] });
+    await replaced.close();
+    const reader = await openDatabase(path, { readonly: true });
+    await expect(reader.write(() => 1)).rejects.toMatchObject({ code: 'EUSAGE' });
+    expect(await count(reader)).toBe(0);
+    await reader.close();
   });
 });

@@ -1,6 +1,8 @@
 import { dirname } from 'node:path';
 import type { ProbeState } from '../../backend/types.js';
 import { describeHolder } from '../../errors.js';
+import { type IntentListing, listIntents } from '../../intent/inspect.js';
+import { locateRegistry } from '../../intent/location.js';
 import { selectBackend } from '../../lock/backends.js';
 import { type HolderRecord, parseHolderRecord, unlessStale } from '../../lock/holder-record.js';
 import { parseStale } from '../../options.js';
@@ -8,6 +10,7 @@ import { describeFilesystem } from '../../path/fs-type.js';
 import { resolveLockTarget } from '../../path/sidecar-path.js';
 import type { CommandContext } from '../command-context.js';
 import { requireTarget, type TargetFlags } from '../target-options.js';
+import { formatIntent } from './intents-run.js';
 
 /** The state of one lock file as `status` reports it. */
 export interface LockStatus {
@@ -17,7 +20,7 @@ export interface LockStatus {
 }
 
 /** `dblock status`: probe each lock of the target with a non-blocking try. */
-export async function runStatus(ctx: CommandContext, flags: TargetFlags): Promise<number> {
+export async function runStatus(ctx: CommandContext, flags: TargetFlags & { registry?: string }): Promise<number> {
   const { target, options } = requireTarget(flags, 'status');
   const backend = selectBackend(options.backend);
   const spec = { kind: options.exact ? ('lock' as const) : ('db' as const), lockDir: options.lockDir };
@@ -29,9 +32,10 @@ export async function runStatus(ctx: CommandContext, flags: TargetFlags): Promis
   const fs = describeFilesystem(dirname(main.lockPath));
   const filesystem = { type: fs.type, network: fs.network };
   const fsLine = `filesystem: ${fs.type}${fs.network ? ' (network: flock may not exclude other hosts; use --backend mkdir)' : ''}`;
+  const intents = await intentsTouching(ctx, main.canonical, flags.registry);
   ctx.out.result(
-    { target: main.canonical, backend: backend.name, filesystem, locks },
-    [...locks.map(formatStatus), fsLine].join('\n'),
+    { target: main.canonical, backend: backend.name, filesystem, locks, intents },
+    [...locks.map(formatStatus), fsLine, ...formatIntents(intents)].join('\n'),
   );
   return 0;
 
@@ -40,6 +44,27 @@ export async function runStatus(ctx: CommandContext, flags: TargetFlags): Promis
     const holder = state === 'exclusive' ? (unlessStale(parseHolderRecord(backend.readRecord(lockPath))) ?? null) : null;
     return { lockPath, state, holder };
   }
+}
+
+/** In-flight write intents whose paths cover the target; a broken registry is a warning, not a failed status. */
+async function intentsTouching(
+  ctx: CommandContext,
+  target: string,
+  registry: string | undefined,
+): Promise<IntentListing[] | null> {
+  try {
+    return await listIntents(locateRegistry(registry, false), { path: target, dir: false });
+  } catch (err) {
+    if (registry !== undefined) throw err;
+    ctx.out.warn(`write intents unknown: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+function formatIntents(intents: IntentListing[] | null): string[] {
+  if (intents === null) return [];
+  if (intents.length === 0) return ['write intents: none'];
+  return intents.map((intent) => `write intent: ${formatIntent(intent)}`);
 }
 
 function formatStatus(status: LockStatus): string {

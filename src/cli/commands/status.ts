@@ -6,12 +6,13 @@ import { addTargetOptions, type TargetFlags } from '../target-options.js';
 export function registerStatus(program: Command, io: CliIo, state: RunState): Command {
   const command = program
     .command('status')
-    .description('who holds the lock now (verified by a non-blocking try, not by the record)');
+    .description('who holds the lock now (verified by a non-blocking try, not by the record), and write intents touching it')
+    .option('--registry <path>', 'the write-intent registry database (default $DBLOCK_HOME/intents.db)');
   addTargetOptions(command).addHelpText(
     'after',
     examples(['dblock status --db app.db', 'dblock status --lock /var/lock/nightly.lock --json']),
   );
-  return bindAction<TargetFlags>(command, io, state, async (ctx, flags) => {
+  return bindAction<TargetFlags & { registry?: string }>(command, io, state, async (ctx, flags) => {
     const { runStatus } = await import('./status-run.js');
     return runStatus(ctx, flags);
   });

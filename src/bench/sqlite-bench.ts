@@ -1,0 +1,177 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../sqlite/open-database.js';
+import type { JournalMode } from '../sqlite/options.js';
+import { packageRoot } from '../stress/package-paths.js';
+import { type BenchTable, fmt, percentile } from './table.js';
+
+/** The writer process: dblock serialized / wal, SQLite alone, or proper-lockfile (see its header). */
+// From the package root: the bundled CLI runs this module from dist/cli-bundle/chunks/.
+const WRITER = join(packageRoot(), 'fixtures', 'sqlite-writer.mjs');
+const ROWS = 'CREATE TABLE rows (id INTEGER PRIMARY KEY, writer INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER)';
+
+const MODES = [
+  { key: 'serialized', label: 'dblock serialized' },
+  { key: 'wal', label: 'dblock wal' },
+  { key: 'sqlite', label: 'SQLite alone' },
+  { key: 'lockfile', label: 'proper-lockfile' },
+] as const;
+type ModeKey = (typeof MODES)[number]['key'];
+
+const REGIMES = [
+  { name: 'tight loop', workUs: 0, gapMs: 0 },
+  { name: '200 µs work inside, 1 ms between', workUs: 200, gapMs: 1 },
+] as const;
+
+interface WriterReport {
+  ops: number;
+  errors: number;
+  firstError?: string;
+  busyRetries: number;
+  latencies: number[];
+}
+
+/** One measured configuration. */
+interface RunResult {
+  rowsPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  fairness: number;
+  busyRetries: number;
+  errors: number;
+  lost: number;
+}
+
+/**
+ * N writer processes × single-row transactions, side by side: dblock serialized, dblock wal,
+ * SQLite alone (busy_timeout 5000 + BEGIN IMMEDIATE), proper-lockfile around each transaction.
+ */
+export async function runSqliteBench(options: { quick: boolean; log: (line: string) => void }): Promise<BenchTable[]> {
+  const durationMs = options.quick ? 400 : 1500;
+  const counts = [2, 4, 8];
+  const tables: BenchTable[] = [];
+  for (const regime of REGIMES) {
+    const rows: (string | number)[][] = [];
+    const atEight = new Map<ModeKey, RunResult>();
+    for (const n of counts) {
+      for (const mode of MODES) {
+        options.log(`bench sqlite: ${regime.name}, N=${n}, ${mode.label}`);
+        const result = await measure({ n, mode: mode.key, journal: 'wal', durationMs, ...regime });
+        rows.push([n, mode.label, ...cells(result)]);
+        if (n === 8) atEight.set(mode.key, result);
+      }
+    }
+    tables.push({
+      title: `SQLite writers, WAL, synchronous=NORMAL: ${regime.name} (${durationMs / 1000} s per run)`,
+      columns: COLUMNS,
+      rows,
+      notes: ratioNotes(atEight),
+    });
+  }
+  const rollback: (string | number)[][] = [];
+  for (const mode of MODES) {
+    options.log(`bench sqlite: rollback journal, N=8, ${mode.label}`);
+    const result = await measure({ n: 8, mode: mode.key, journal: 'delete', durationMs, workUs: 0, gapMs: 0 });
+    rollback.push([8, mode.label, ...cells(result)]);
+  }
+  tables.push({
+    title: 'SQLite writers, rollback journal (delete), synchronous=NORMAL: tight loop',
+    columns: COLUMNS,
+    rows: rollback,
+  });
+  return tables;
+}
+
+const COLUMNS = ['N', 'mode', 'rows/s', 'p50 ms', 'p99 ms', 'max ms', 'fairness (min/max)', 'busy retries', 'errors'];
+
+function cells(r: RunResult): (string | number)[] {
+  const errors = r.lost === 0 ? String(r.errors) : `${r.errors} (${r.lost} rows LOST)`;
+  return [fmt(r.rowsPerSec, 0), fmt(r.p50), fmt(r.p99), fmt(r.max, 1), fmt(r.fairness), r.busyRetries, errors];
+}
+
+function ratioNotes(at: Map<ModeKey, RunResult>): string[] {
+  const ours = at.get('serialized');
+  const alone = at.get('sqlite');
+  if (ours === undefined || alone === undefined) return [];
+  return [
+    `N=8, dblock serialized vs SQLite alone: ${fmt(ours.rowsPerSec / alone.rowsPerSec)}× rows/s, ` +
+      `${fmt(ours.p99 / alone.p99)}× p99, ${fmt(ours.max / alone.max)}× max; fairness ${fmt(ours.fairness)}.`,
+  ];
+}
+
+interface RunSpec {
+  n: number;
+  mode: ModeKey;
+  journal: JournalMode;
+  durationMs: number;
+  workUs: number;
+  gapMs: number;
+}
+
+async function measure(spec: RunSpec): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'dblock-bench-'));
+  const db = join(dir, 'bench.db');
+  const children: ChildProcess[] = [];
+  try {
+    const setup = await openDatabase(db, { journalMode: spec.journal, migrations: [ROWS] });
+    await setup.close();
+    for (let id = 0; id < spec.n; id += 1) {
+      const config = {
+        db,
+        id,
+        mode: spec.mode,
+        journal: spec.journal,
+        durationMs: spec.durationMs,
+        workUs: spec.workUs,
+        gapMs: spec.gapMs,
+        latencies: true,
+      };
+      children.push(fork(WRITER, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    }
+    await Promise.all(children.map((child) => message(child, (m) => m.ready === true)));
+    const reports = children.map((child) => message(child, (m) => 'ops' in m) as Promise<unknown> as Promise<WriterReport>);
+    for (const child of children) child.send('go');
+    const done = await Promise.all(reports);
+    const check = await openDatabase(db, { readonly: true });
+    const stored = (await check.read((s) => s.prepare('SELECT count(*) FROM rows').pluck().get())) as number;
+    await check.close();
+    return summarise(done, spec.durationMs, stored);
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function summarise(reports: WriterReport[], durationMs: number, stored: number): RunResult {
+  const ops = reports.map((r) => r.ops);
+  const total = ops.reduce((a, b) => a + b, 0);
+  const latencies = reports.flatMap((r) => r.latencies);
+  const max = latencies.reduce((a, b) => Math.max(a, b), 0);
+  return {
+    rowsPerSec: total / (durationMs / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max,
+    fairness: Math.min(...ops) / Math.max(...ops, 1),
+    busyRetries: reports.reduce((a, r) => a + r.busyRetries, 0),
+    errors: reports.reduce((a, r) => a + r.errors, 0),
+    lost: total - stored,
+  };
+}
+
+function message(child: ChildProcess, predicate: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown): void => {
+      if (!predicate(m as Record<string, unknown>)) return;
+      child.off('exit', onExit);
+      child.off('message', onMessage);
+      resolve(m as Record<string, unknown>);
+    };
+    const onExit = (code: number | null): void => reject(new Error(`bench writer exited (${code}) early`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}

@@ -1,0 +1,43 @@
+import { DblockError } from '../../errors.js';
+import { listConflicts } from '../../intent/inspect.js';
+import { locateRegistry } from '../../intent/location.js';
+import type { ConflictRecord } from '../../intent/types.js';
+import { parseDuration } from '../../options.js';
+import type { CommandContext } from '../command-context.js';
+import type { ConflictsFlags } from './conflicts.js';
+
+/** `dblock conflicts`: the log, oldest first. */
+export async function runConflicts(ctx: CommandContext, flags: ConflictsFlags): Promise<number> {
+  const sinceMs = flags.since === undefined ? 0 : parseSince(flags.since);
+  const location = locateRegistry(flags.registry, false);
+  const conflicts = await listConflicts(location, sinceMs);
+  const text = conflicts.length === 0 ? 'no conflicts logged' : conflicts.map(formatConflict).join('\n');
+  ctx.out.result({ registry: location.path, conflicts }, text);
+  return 0;
+}
+
+/** A duration back from now (`1h`), or a date. */
+export function parseSince(value: string, now = Date.now()): number {
+  try {
+    const ms = parseDuration(value, 'since');
+    if (Number.isFinite(ms)) return now - ms;
+  } catch {
+    // not a duration: maybe a date
+  }
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) {
+    throw new DblockError(
+      'EUSAGE',
+      `Expected \`since\` to be a duration such as 1h or a date such as 2025-06-01T12:00, got \`${value}\``,
+    );
+  }
+  return date;
+}
+
+/** `2025-06-01 12:04:31 t-2 (pid 77) /srv/a.json vs t-1 /srv/ (pid 41 "node w.js" on ci-3): refuse → refused` */
+function formatConflict(c: ConflictRecord): string {
+  const waited = c.waitedMs === null ? '' : ` after ${(c.waitedMs / 1000).toFixed(1)}s`;
+  const when = c.at.replace('T', ' ').slice(0, 19);
+  const other = `${c.otherTaskId} ${c.otherPath} (pid ${c.otherPid} "${c.otherCommand}" on ${c.otherHost})`;
+  return `${when} ${c.taskId} (pid ${c.pid}) ${c.path} vs ${other}: ${c.policy} → ${c.outcome}${waited}`;
+}

@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { DblockError, EXIT } from '../../errors.js';
+import type { LockHandle } from '../../lock/lock-handle.js';
+import type { CommandContext } from '../command-context.js';
+
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+/** What the child gets besides its command line. */
+export interface ChildSetup {
+  /** Descriptors passed at 3, 4, …, in order (locks, then intents' liveness locks). */
+  readonly fds: readonly number[];
+  readonly env: NodeJS.ProcessEnv;
+  /** The lock held for it (annotated with its pid; a lost mkdir lock stops it). */
+  readonly held: LockHandle | undefined;
+}
+
+/** Run CMD with signals forwarded; resolve with its status (128+N when killed by signal N). */
+export function runChild(ctx: CommandContext, file: string, args: string[], setup: ChildSetup): Promise<number> {
+  const { held } = setup;
+  return new Promise<number>((resolve) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, { stdio: ['inherit', 'inherit', 'inherit', ...setup.fds], env: setup.env });
+    } catch (err) {
+      resolve(spawnFailure(ctx, file, err));
+      return;
+    }
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal);
+    };
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    // mkdir backend: the lock was lost, so CMD now writes unprotected. Say so and stop it.
+    let lost: number | undefined;
+    const onLost = (): void => {
+      lost = ctx.out.error(held?.signal.reason);
+      child.kill('SIGTERM');
+    };
+    held?.signal.addEventListener('abort', onLost, { once: true });
+    const done = (code: number): void => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      held?.signal.removeEventListener('abort', onLost);
+      resolve(lost ?? code);
+    };
+    child.once('spawn', () => {
+      if (held !== undefined && child.pid !== undefined && !held.reentrant) {
+        held.annotate({ pid: child.pid, command: [file, ...args].join(' ') });
+      }
+    });
+    child.once('error', (err) => done(spawnFailure(ctx, file, err)));
+    child.once('exit', (code, signal) => {
+      if (signal !== null) done(128 + (constants.signals[signal] ?? 0));
+      else done(code ?? EXIT.SOFTWARE);
+    });
+  });
+}
+
+/** Like a shell: 127 when the program is not found, 126 when it cannot be executed. */
+function spawnFailure(ctx: CommandContext, file: string, err: unknown): number {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') {
+    ctx.out.error(new DblockError('ENOINPUT', `${file}: command not found`, { cause: err, exitCode: EXIT.NOTFOUND }));
+    return EXIT.NOTFOUND;
+  }
+  if (code === 'EACCES' || code === 'EISDIR' || code === 'ENOEXEC') {
+    ctx.out.error(new DblockError('EPERM', `${file}: cannot execute (${code})`, { cause: err, exitCode: EXIT.NOEXEC }));
+    return EXIT.NOEXEC;
+  }
+  return ctx.out.error(err);
+}

@@ -1,0 +1,103 @@
+import { constants } from 'node:os';
+import { DblockError } from '../../errors.js';
+import { declareIntent } from '../../intent/declare.js';
+import { formatAge } from '../../intent/format.js';
+import { encodeIntentsEnv, type InheritedIntent, inheritedIntents } from '../../intent/inherited.js';
+import type { IntentHandle } from '../../intent/intent-handle.js';
+import type { IntentConflict, IntentPolicy } from '../../intent/types.js';
+import type { CommandContext } from '../command-context.js';
+
+/** The write-intent flags of `dblock exec`. */
+export interface IntentFlags {
+  writes?: string[];
+  policy?: string;
+  ttl?: string;
+  taskId?: string;
+  registry?: string;
+  timeout?: string;
+}
+
+/** Declare the intent `--writes` asks for (undefined without `--writes`), saying what happened on stderr. */
+export async function declareFromFlags(
+  ctx: CommandContext,
+  flags: IntentFlags,
+  command: string,
+): Promise<IntentHandle | undefined> {
+  if (flags.writes === undefined || flags.writes.length === 0) {
+    const stray = (['policy', 'ttl', 'taskId', 'registry'] as const).find((name) => flags[name] !== undefined);
+    if (stray !== undefined) throw new DblockError('EUSAGE', `--${stray === 'taskId' ? 'task-id' : stray} needs --writes PATH`);
+    return undefined;
+  }
+  // Ctrl-C while queued: leave the queue cleanly (row removed, conflict logged `aborted`), exit 128+N.
+  const controller = new AbortController();
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted = signal;
+    controller.abort();
+  };
+  for (const signal of INTERRUPTS) process.on(signal, onSignal);
+  let intent: IntentHandle;
+  try {
+    intent = await declareIntent(flags.writes, {
+      policy: flags.policy as IntentPolicy | undefined,
+      ttl: flags.ttl,
+      taskId: flags.taskId,
+      registry: flags.registry,
+      timeout: flags.timeout,
+      command,
+      signal: controller.signal,
+      onWarning: (message) => ctx.out.warn(message),
+      onQueued: (conflicts) => ctx.out.note(`queued: waiting for ${describeWait(conflicts)}`),
+    });
+  } catch (err) {
+    throw interrupted === undefined ? err : interruption(interrupted, err);
+  } finally {
+    for (const signal of INTERRUPTS) process.off(signal, onSignal);
+  }
+  if (interrupted !== undefined) {
+    await intent.release();
+    throw interruption(interrupted, undefined);
+  }
+  const waited = intent.waitedMs > 0 && intent.policy === 'queue' ? ` after waiting ${formatAge(intent.waitedMs)}` : '';
+  ctx.out.verbose(`write intent ${intent.taskId} admitted${waited}: ${intent.paths.join(' ')}`);
+  return intent;
+}
+
+const INTERRUPTS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function interruption(signal: NodeJS.Signals, cause: unknown): DblockError {
+  return new DblockError('EABORTED', `interrupted by ${signal} before the command started; write intent withdrawn`, {
+    cause,
+    exitCode: 128 + (constants.signals[signal] ?? 0),
+  });
+}
+
+/** `task t-1 (/srv/data/) and 2 more` */
+function describeWait(conflicts: readonly IntentConflict[]): string {
+  const first = conflicts[0];
+  if (first === undefined) return 'overlapping tasks';
+  return `task ${first.otherTaskId} (${first.otherPath})${conflicts.length > 1 ? ` and ${conflicts.length - 1} more` : ''}`;
+}
+
+/** Warn once if the intent's TTL lapses while CMD still runs: other tasks may claim its paths from then on. */
+export function warnOnExpiry(ctx: CommandContext, intent: IntentHandle | undefined): () => void {
+  const at = intent?.expiresAt?.getTime();
+  if (intent === undefined || at === undefined) return () => {};
+  const timer = setTimeout(
+    () => ctx.out.warn(`write intent ${intent.taskId} expired (TTL): other tasks may now claim ${intent.paths.join(' ')}`),
+    Math.max(0, at - Date.now()),
+  );
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+/**
+ * The intents to hand down to CMD — ancestors' (verified) and ours — at descriptors from `firstFd`,
+ * so a nested `dblock exec --writes` inside CMD passes through them instead of refusing itself.
+ */
+export function intentsForChild(intent: IntentHandle | undefined, firstFd: number): { fds: number[]; value: string | undefined } {
+  const list: InheritedIntent[] = inheritedIntents();
+  if (intent !== undefined) list.push({ registry: intent.registry, task: intent.taskId, token: intent.token, fd: intent.fd });
+  if (list.length === 0) return { fds: [], value: undefined };
+  return { fds: list.map((item) => item.fd), value: encodeIntentsEnv(list.map((item, i) => ({ ...item, fd: firstFd + i }))) };
+}

@@ -1,0 +1,21 @@
+import { formatAge } from '../../intent/format.js';
+import type { IntentListing } from '../../intent/inspect.js';
+import { listIntents } from '../../intent/inspect.js';
+import { locateRegistry } from '../../intent/location.js';
+import type { CommandContext } from '../command-context.js';
+import type { RegistryFlags } from './intents.js';
+
+/** `dblock intents`: the in-flight tasks (dead and expired ones are not in flight, so not shown). */
+export async function runIntents(ctx: CommandContext, flags: RegistryFlags): Promise<number> {
+  const location = locateRegistry(flags.registry, false);
+  const intents = await listIntents(location);
+  const text = intents.length === 0 ? 'no write intents in flight' : intents.map(formatIntent).join('\n');
+  ctx.out.result({ registry: location.path, intents }, text);
+  return 0;
+}
+
+/** `t-1a2b admitted pid 4121 on ci-3 for 12.0s, TTL 9m48s left: "node worker.js" → /srv/data/ /srv/a.json` */
+export function formatIntent(intent: IntentListing): string {
+  const ttl = intent.ttlLeftMs === null ? '' : `, TTL ${formatAge(intent.ttlLeftMs)} left`;
+  return `${intent.taskId} ${intent.state} pid ${intent.pid} on ${intent.host} for ${formatAge(intent.ageMs)}${ttl}: "${intent.command}" → ${intent.paths.join(' ')}`;
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DblockError } from '../errors.js';
+import { currentCommand } from '../lock/holder-record.js';
+import { LivenessLock, removeLivenessFile, waitForRelease } from '../lock/liveness.js';
+import type { SqliteConnection } from '../sqlite/connection.js';
+import { type Decision, recheckTx, type Submission, submitTx } from './admission.js';
+import { settleConflicts } from './conflict-log.js';
+import { describeConflict, moreConflicts } from './format.js';
+import { ancestorTasks } from './inherited.js';
+import { IntentConflictError } from './intent-error.js';
+import { IntentHandle } from './intent-handle.js';
+import { locateRegistry } from './location.js';
+import { type DeclareIntentOptions, resolveIntentOptions } from './options.js';
+import { showPath } from './paths.js';
+import { type IntentRegistry, openRegistryCached } from './registry.js';
+import { removeTask } from './task-store.js';
+
+/**
+ * Declare the paths a task will write, before it starts (SPEC §6). Admission is atomic: the
+ * conflict check and the insert are one registry transaction. Overlapping in-flight tasks are
+ * handled by `policy`: `refuse` throws, `queue` waits its turn (FIFO), `warn` admits and warns.
+ * The intent lives until `release()`, its TTL, or the death of this process (a kernel lock).
+ * @throws IntentConflictError `EINTENTCONFLICT` (refused, or the queue wait timed out); DblockError
+ * EUSAGE, EBADTARGET, ENOTDB (registry not a database), EPERM (registry not writable), EABORTED
+ * @example
+ * await using intent = await declareIntent(['data/', 'report.json'], { policy: 'queue', timeout: '2m' });
+ */
+export async function declareIntent(
+  paths: string | readonly string[],
+  options: DeclareIntentOptions = {},
+): Promise<IntentHandle> {
+  const started = Date.now();
+  const opts = resolveIntentOptions(paths, options);
+  const registry = await openRegistryCached(locateRegistry(opts.registry, true));
+  const token = randomBytes(12).toString('hex');
+  // Held before the row exists, so nobody can ever see our row with a free lock while we live.
+  const live = LivenessLock.create(registry.livePath(token));
+  const sub: Submission = {
+    id: opts.taskId,
+    token,
+    policy: opts.policy,
+    paths: opts.paths,
+    pid: process.pid,
+    host: hostname(),
+    command: opts.command ?? currentCommand(),
+    ttlMs: opts.ttlMs,
+    ancestors: ancestorTasks(registry.path),
+  };
+  try {
+    let decision = await transact(registry, (sqlite, now) => submitTx(sqlite, registry, sub, now));
+    const conflicts = decision.blockers.map((b) => b.conflict);
+    if (decision.outcome === 'refused' || decision.outcome === 'duplicate-id') {
+      throw new IntentConflictError(decision.outcome, conflicts);
+    }
+    if (decision.outcome === 'admitted' && conflicts.length > 0) warn(options, conflicts);
+    if (decision.outcome === 'queued') {
+      options.onQueued?.(conflicts);
+      decision = await waitForTurn(registry, sub, decision, started + opts.timeoutMs, opts.signal);
+    }
+    return new IntentHandle({
+      taskId: opts.taskId,
+      paths: opts.paths.map(showPath),
+      policy: opts.policy,
+      registry,
+      seq: decision.seq as number,
+      live,
+      expiresAt: decision.expiresAt,
+      waitedMs: Date.now() - started,
+      conflicts,
+    });
+  } catch (err) {
+    live.release();
+    throw err;
+  }
+}
+
+/** Wait until no admitted or earlier-queued task overlaps ours, then admit (in the same transaction). */
+async function waitForTurn(
+  registry: IntentRegistry,
+  sub: Submission,
+  first: Decision,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<Decision> {
+  const started = Date.now();
+  let decision = first;
+  for (;;) {
+    const seq = decision.seq as number;
+    if (Date.now() >= deadline || signal?.aborted) {
+      const waited = Date.now() - started;
+      const aborted = signal?.aborted === true;
+      await registry.db.write((sqlite) => {
+        removeTask(sqlite, seq, sub.token);
+        settleConflicts(sqlite, seq, aborted ? 'aborted' : 'timed-out', waited);
+      });
+      if (aborted)
+        throw new DblockError('EABORTED', `gave up waiting for write intent ${sub.id}: aborted`, { cause: signal?.reason });
+      throw new IntentConflictError(
+        'timed-out',
+        decision.blockers.map((b) => b.conflict),
+        waited,
+      );
+    }
+    // A blocker goes when its lock is released (or its holder dies) or when its TTL runs out.
+    const expiries = decision.blockers.map((b) => b.task.expiresAt ?? Number.POSITIVE_INFINITY);
+    const until = Math.min(deadline, ...expiries);
+    await waitForRelease(
+      decision.blockers.map((b) => registry.livePath(b.task.token)),
+      until,
+      signal,
+    );
+    decision = await transact(registry, (sqlite, now) => {
+      const next = recheckTx(sqlite, registry, sub, seq, now);
+      if (next.outcome === 'admitted') settleConflicts(sqlite, next.seq as number, 'waited', now - started);
+      return next;
+    });
+    if (decision.outcome === 'admitted') return decision;
+    // Our row vanished (reaped by mistake) and, submitting again, our task id is now someone else's.
+    if (decision.outcome === 'duplicate-id')
+      throw new IntentConflictError(
+        'duplicate-id',
+        decision.blockers.map((b) => b.conflict),
+      );
+  }
+}
+
+/** One registry transaction; afterwards, the liveness files of tasks it found dead are removed. */
+async function transact(registry: IntentRegistry, fn: (sqlite: SqliteConnection, now: number) => Decision): Promise<Decision> {
+  const decision = await registry.db.write((sqlite) => fn(sqlite, Date.now()));
+  for (const task of decision.purged) removeLivenessFile(registry.livePath(task.token));
+  return decision;
+}
+
+function warn(options: DeclareIntentOptions, conflicts: IntentConflictError['details']['conflicts']): void {
+  const first = conflicts[0];
+  if (first === undefined) return;
+  const message = `write intent overlaps an in-flight task (admitted by policy warn): ${describeConflict(first)}${moreConflicts(conflicts.length)}`;
+  if (options.onWarning) options.onWarning(message, conflicts);
+  else process.emitWarning(message, { code: 'EINTENTCONFLICT' });
+}

@@ -1,0 +1,117 @@
+import type { SqliteConnection } from '../sqlite/connection.js';
+import type { IntentTask } from './types.js';
+
+// Row-level SQL of the registry. Every function runs inside the caller's write transaction.
+
+interface TaskRow {
+  seq: number;
+  id: string;
+  token: string;
+  state: IntentTask['state'];
+  policy: IntentTask['policy'];
+  pid: number;
+  host: string;
+  command: string;
+  submitted_at: number;
+  admitted_at: number | null;
+  ttl_ms: number | null;
+  expires_at: number | null;
+}
+
+/** The part of a prepared statement the registry uses (typed structurally: only sqlite/ names better-sqlite3). */
+export interface Statement {
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+const statements = new WeakMap<SqliteConnection, Map<string, Statement>>();
+
+/** A prepared statement, compiled once per connection: preparing costs as much as running these. */
+export function stmt(sqlite: SqliteConnection, sql: string): Statement {
+  let cache = statements.get(sqlite);
+  if (cache === undefined) {
+    cache = new Map();
+    statements.set(sqlite, cache);
+  }
+  let statement = cache.get(sql);
+  if (statement === undefined) {
+    statement = sqlite.prepare<unknown[]>(sql);
+    cache.set(sql, statement);
+  }
+  return statement;
+}
+
+/** Every task in the registry with its paths, in submission order (call inside a transaction). */
+export function loadTasks(sqlite: SqliteConnection): IntentTask[] {
+  const rows = stmt(sqlite, 'SELECT * FROM tasks ORDER BY seq').all() as TaskRow[];
+  const paths = stmt(sqlite, 'SELECT seq, path, is_dir FROM task_paths').all() as {
+    seq: number;
+    path: string;
+    is_dir: number;
+  }[];
+  const bySeq = new Map<number, { path: string; dir: boolean }[]>();
+  for (const p of paths) {
+    const list = bySeq.get(p.seq) ?? [];
+    list.push({ path: p.path, dir: p.is_dir === 1 });
+    bySeq.set(p.seq, list);
+  }
+  return rows.map((row) => ({
+    seq: row.seq,
+    id: row.id,
+    token: row.token,
+    state: row.state,
+    policy: row.policy,
+    pid: row.pid,
+    host: row.host,
+    command: row.command,
+    submittedAt: row.submitted_at,
+    admittedAt: row.admitted_at,
+    ttlMs: row.ttl_ms,
+    expiresAt: row.expires_at,
+    paths: bySeq.get(row.seq) ?? [],
+  }));
+}
+
+/** Remove a task and its paths. */
+export function deleteTask(sqlite: SqliteConnection, seq: number): void {
+  stmt(sqlite, 'DELETE FROM task_paths WHERE seq = ?').run(seq);
+  stmt(sqlite, 'DELETE FROM tasks WHERE seq = ?').run(seq);
+}
+
+/** Insert a task and its paths; returns its `seq`. */
+export function insertTask(
+  sqlite: SqliteConnection,
+  sub: Omit<IntentTask, 'seq' | 'state' | 'submittedAt' | 'admittedAt' | 'ttlMs' | 'expiresAt'> & { ttlMs: number | undefined },
+  admit: boolean,
+  now: number,
+  expiresAt: number | undefined,
+): number {
+  const { lastInsertRowid } = stmt(
+    sqlite,
+    `INSERT INTO tasks (id, token, state, policy, pid, host, command, submitted_at, admitted_at, ttl_ms, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    sub.id,
+    sub.token,
+    admit ? 'admitted' : 'queued',
+    sub.policy,
+    sub.pid,
+    sub.host,
+    sub.command,
+    now,
+    admit ? now : null,
+    sub.ttlMs !== undefined && Number.isFinite(sub.ttlMs) ? sub.ttlMs : null,
+    expiresAt ?? null,
+  );
+  const seq = Number(lastInsertRowid);
+  const addPath = stmt(sqlite, 'INSERT INTO task_paths (seq, path, is_dir) VALUES (?, ?, ?)');
+  for (const p of sub.paths) addPath.run(seq, p.path, p.dir ? 1 : 0);
+  return seq;
+}
+
+/** Remove our own row (released, or gave up waiting). */
+export function removeTask(sqlite: SqliteConnection, seq: number, token: string): void {
+  const row = stmt(sqlite, 'SELECT seq FROM tasks WHERE seq = ? AND token = ?').get(seq, token);
+  if (row !== undefined) deleteTask(sqlite, seq);
+}

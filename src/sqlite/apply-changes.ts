@@ -1,0 +1,72 @@
+import { DblockError } from '../errors.js';
+import type { SqliteConnection } from './connection.js';
+import type { Migration } from './migrations.js';
+import type { ResolvedOptions } from './options.js';
+import type { Transactor } from './transaction.js';
+
+/** The part of an open's report that applying changes fills in. */
+export interface ChangeReport {
+  journalMode: string;
+  userVersion: number;
+  applied: string[];
+}
+
+/** Under `.lock`: re-read (another opener may have done the work while we waited), then change. */
+export async function applyChanges(
+  sqlite: SqliteConnection,
+  transactor: Transactor,
+  opts: ResolvedOptions,
+  migrations: Migration[],
+  deadline: number,
+  report: ChangeReport,
+): Promise<void> {
+  const now = readState(sqlite);
+  if (needsJournalChange(now.journalMode, opts.journalMode)) {
+    const set = String(sqlite.pragma(`journal_mode = ${opts.journalMode}`, { simple: true })).toLowerCase();
+    if (set !== opts.journalMode) {
+      throw new DblockError(
+        'ELOCKTIMEOUT',
+        `could not set journal_mode=${opts.journalMode} on ${sqlite.name} (still ${set}): other connections kept it busy`,
+      );
+    }
+    transactor.rollbackJournal = set !== 'wal';
+  }
+  report.journalMode = readState(sqlite).journalMode;
+  for (const migration of migrations) {
+    const applied = await transactor.run((db) => applyMigration(db, migration), deadline);
+    if (applied) report.applied.push(migration.name);
+  }
+  report.userVersion = readState(sqlite).userVersion;
+}
+
+/** One migration in the caller's transaction, unless `user_version` shows it is already in. */
+function applyMigration(sqlite: SqliteConnection, migration: Migration): boolean {
+  if ((sqlite.pragma('user_version', { simple: true }) as number) >= migration.version) return false;
+  try {
+    sqlite.exec(migration.sql);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new DblockError('EMIGRATION', `migration ${migration.name} failed (rolled back): ${message}`, { cause: err });
+  }
+  sqlite.pragma(`user_version = ${migration.version}`);
+  return true;
+}
+
+/** The journal mode and schema version as the connection sees them now (reading changes nothing). */
+export function readState(sqlite: SqliteConnection): { journalMode: string; userVersion: number } {
+  return {
+    journalMode: String(sqlite.pragma('journal_mode', { simple: true })).toLowerCase(),
+    userVersion: sqlite.pragma('user_version', { simple: true }) as number,
+  };
+}
+
+/** Set only when different, and never away from WAL: re-issuing it under live writers has recreated `-wal`/`-shm`. */
+export function needsJournalChange(current: string, wanted: string): boolean {
+  return current !== wanted && current !== 'wal';
+}
+
+/** The connection's `synchronous`: the option, else NORMAL in WAL (see OpenDatabaseOptions.synchronous). */
+export function setSynchronous(sqlite: SqliteConnection, journalMode: string, opts: ResolvedOptions): void {
+  const level = opts.synchronous ?? (journalMode === 'wal' ? 'NORMAL' : undefined);
+  if (level !== undefined) sqlite.pragma(`synchronous = ${level}`);
+}
