@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { packageRoot } from '../stress/package-paths.js';
+import { packageRoot } from '../util/package-root.js';
 
 /**
  * A benchmark worker script, as tsc emits it (workers are forked by path and never bundled). Found

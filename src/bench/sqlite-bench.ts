@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../sqlite/open-database.js';
 import type { JournalMode } from '../sqlite/options.js';
-import { packageRoot } from '../stress/package-paths.js';
+import { packageRoot } from '../util/package-root.js';
 import { type BenchTable, fmt, percentile } from './table.js';
 
 /** The writer process: dblock serialized / wal, SQLite alone, or proper-lockfile (see its header). */
