@@ -12,6 +12,8 @@ export const EXIT = {
   NOTFOUND: 127,
 } as const;
 
+const BRAND = Symbol.for('dblock.DblockError');
+
 /** Stable, public error codes. Tests and callers match on these, never on message text. */
 export type DblockErrorCode =
   | 'EUSAGE'
@@ -66,9 +68,21 @@ export class DblockError extends Error {
   readonly code: DblockErrorCode;
   readonly exitCode: number;
 
+  /**
+   * `instanceof DblockError` also holds for an error from another copy of this module (the bundled
+   * CLI loads the SQLite and intent layers from dist/; an app may load both the ESM and a bundled
+   * copy): every DblockError carries a global brand. Subclasses keep the ordinary check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested against
+    if (this !== DblockError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
   constructor(code: DblockErrorCode, message: string, options: DblockErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DblockError';
+    Object.defineProperty(this, BRAND, { value: true });
     this.code = code;
     this.exitCode = options.exitCode ?? DEFAULT_EXIT[code];
   }

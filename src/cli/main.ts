@@ -13,6 +13,8 @@ import { registerIntents } from './commands/intents.js';
 import { registerReap } from './commands/reap.js';
 import { registerStatus } from './commands/status.js';
 import { registerStress } from './commands/stress.js';
+import { GLOBAL_OPTIONS } from './global-options.js';
+import { addOptions } from './option-spec.js';
 import { type CliIo, Output, processIo } from './output.js';
 
 /** Each command file registers itself; actions load their heavy modules lazily. */
@@ -81,11 +83,7 @@ function buildProgram(io: CliIo, state: RunState): Command {
 }
 
 function addGlobalOptions(command: Command): Command {
-  return command
-    .option('--json', 'machine-readable output on stdout')
-    .option('-q, --quiet', 'print nothing but errors')
-    .option('-v, --verbose', 'say how long the lock took and who held it')
-    .option('--debug', 'print stack traces (also DBLOCK_DEBUG=1)');
+  return addOptions(command, GLOBAL_OPTIONS);
 }
 
 function commanderExit(err: CommanderError): number {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DblockError } from '../errors.js';
 import type { LockOptions } from '../lock/acquire.js';
+import { addOptions, type OptionSpec } from './option-spec.js';
 
 /** The flags that name a lock target. */
 export interface TargetFlags {
@@ -11,14 +12,25 @@ export interface TargetFlags {
   stale?: string;
 }
 
-/** Add `--db | --lock`, `--lock-dir`, `--backend` and `--stale` to a command. */
+/** `--db | --lock`, `--lock-dir`, `--backend` and `--stale`. */
+export const TARGET_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--db <path>', description: 'the database (or file) to protect; the lock is <path>.lock' },
+  { flags: '--lock <path>', description: 'use this exact file as the lock, like flock FILE' },
+  { flags: '--lock-dir <dir>', description: 'keep sidecars in DIR (for databases in read-only directories)' },
+  {
+    flags: '--backend <name>',
+    description: 'lock backend: flock (kernel lock, local filesystems) or mkdir (portable: NFS, SMB)',
+    defaultValue: 'flock',
+  },
+  {
+    flags: '--stale <duration>',
+    description: 'mkdir backend: take over a lock whose heartbeat stopped this long ago (min 2s; default 10s)',
+  },
+];
+
+/** Add the target options to a command. */
 export function addTargetOptions(command: Command): Command {
-  return command
-    .option('--db <path>', 'the database (or file) to protect; the lock is <path>.lock')
-    .option('--lock <path>', 'use this exact file as the lock, like flock FILE')
-    .option('--lock-dir <dir>', 'keep sidecars in DIR (for databases in read-only directories)')
-    .option('--backend <name>', 'lock backend: flock (kernel lock, local filesystems) or mkdir (portable: NFS, SMB)', 'flock')
-    .option('--stale <duration>', 'mkdir backend: take over a lock whose heartbeat stopped this long ago (min 2s; default 10s)');
+  return addOptions(command, TARGET_OPTIONS);
 }
 
 /** The target and the lock options it implies; undefined when neither --db nor --lock was given. */

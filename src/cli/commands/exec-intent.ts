@@ -2,7 +2,6 @@ import { constants } from 'node:os';
 import { DblockError } from '../../errors.js';
 import { declareIntent } from '../../intent/declare.js';
 import { formatAge } from '../../intent/format.js';
-import { encodeIntentsEnv, type InheritedIntent, inheritedIntents } from '../../intent/inherited.js';
 import type { IntentHandle } from '../../intent/intent-handle.js';
 import type { IntentConflict, IntentPolicy } from '../../intent/types.js';
 import type { CommandContext } from '../command-context.js';
@@ -89,15 +88,4 @@ export function warnOnExpiry(ctx: CommandContext, intent: IntentHandle | undefin
   );
   timer.unref();
   return () => clearTimeout(timer);
-}
-
-/**
- * The intents to hand down to CMD — ancestors' (verified) and ours — at descriptors from `firstFd`,
- * so a nested `dblock exec --writes` inside CMD passes through them instead of refusing itself.
- */
-export function intentsForChild(intent: IntentHandle | undefined, firstFd: number): { fds: number[]; value: string | undefined } {
-  const list: InheritedIntent[] = inheritedIntents();
-  if (intent !== undefined) list.push({ registry: intent.registry, task: intent.taskId, token: intent.token, fd: intent.fd });
-  if (list.length === 0) return { fds: [], value: undefined };
-  return { fds: list.map((item) => item.fd), value: encodeIntentsEnv(list.map((item, i) => ({ ...item, fd: firstFd + i }))) };
 }

@@ -1,5 +1,5 @@
 import { DblockError, describeHolder } from '../../errors.js';
-import { INTENTS_ENV, TASK_ID_ENV } from '../../intent/inherited.js';
+import { encodeIntentsEnv, INTENTS_ENV, type InheritedIntent, inheritedIntents, TASK_ID_ENV } from '../../intent/inherited.js';
 import type { IntentHandle } from '../../intent/intent-handle.js';
 import { lock } from '../../lock/acquire.js';
 import { encodeHeldEnv, HELD_ENV, type InheritedLock } from '../../lock/held-locks.js';
@@ -7,11 +7,11 @@ import type { LockHandle } from '../../lock/lock-handle.js';
 import { parseCount } from '../../options.js';
 import type { CommandContext } from '../command-context.js';
 import { targetFromFlags } from '../target-options.js';
-import type { ExecFlags } from './exec.js';
 import { type ChildSetup, runChild } from './exec-child.js';
-import { declareFromFlags, intentsForChild, warnOnExpiry } from './exec-intent.js';
+import type { ExecFlags } from './exec-options.js';
 
 const FIRST_PASSED_FD = 3;
+const INTENT_FLAGS = ['writes', 'policy', 'ttl', 'taskId', 'registry'] as const;
 /** A busy lock and a refused intent both mean "someone else has it": --conflict-exit-code covers both. */
 const CONFLICT_CODES = new Set(['ELOCKTIMEOUT', 'EINTENTCONFLICT']);
 
@@ -35,8 +35,10 @@ export async function runExec(ctx: CommandContext, flags: ExecFlags, args: strin
   const command = [file, ...rest].join(' ');
   let intent: IntentHandle | undefined;
   let held: LockHandle | undefined;
+  // The registry needs SQLite: load it only when an intent flag asks for it (exec start-up is per job).
+  const intents = INTENT_FLAGS.some((name) => flags[name] !== undefined) ? await import('./exec-intent.js') : undefined;
   try {
-    intent = await declareFromFlags(ctx, flags, command);
+    intent = await intents?.declareFromFlags(ctx, flags, command);
     if (found !== undefined) {
       held = await lock(found.target, {
         ...found.options,
@@ -55,7 +57,7 @@ export async function runExec(ctx: CommandContext, flags: ExecFlags, args: strin
     }
     throw err;
   }
-  const stopTtlWatch = warnOnExpiry(ctx, intent);
+  const stopTtlWatch = intents?.warnOnExpiry(ctx, intent) ?? (() => {});
   try {
     return await runChild(ctx, file, rest, childSetup(flags, held, intent));
   } finally {
@@ -89,4 +91,15 @@ function reportAcquired(ctx: CommandContext, held: LockHandle): void {
   const how = held.reentrant ? 'already held by an ancestor; passing through' : `acquired in ${held.waitedMs.toFixed(1)}ms`;
   const after = held.waitedFor === undefined ? '' : ` (waited for ${describeHolder(held.waitedFor)})`;
   ctx.out.verbose(`${held.mode} lock ${held.lockPath} ${how}${after}`);
+}
+
+/**
+ * The intents to hand down to CMD — ancestors' (verified) and ours — at descriptors from `firstFd`,
+ * so a nested `dblock exec --writes` inside CMD passes through them instead of refusing itself.
+ */
+export function intentsForChild(intent: IntentHandle | undefined, firstFd: number): { fds: number[]; value: string | undefined } {
+  const list: InheritedIntent[] = inheritedIntents();
+  if (intent !== undefined) list.push({ registry: intent.registry, task: intent.taskId, token: intent.token, fd: intent.fd });
+  if (list.length === 0) return { fds: [], value: undefined };
+  return { fds: list.map((item) => item.fd), value: encodeIntentsEnv(list.map((item, i) => ({ ...item, fd: firstFd + i }))) };
 }

@@ -1,0 +1,38 @@
+import type { OptionSpec } from '../option-spec.js';
+import type { GlobalFlags } from '../output.js';
+import type { TargetFlags } from '../target-options.js';
+import type { IntentFlags } from './exec-intent.js';
+
+/** The flags of `dblock exec` (besides the target and global ones). */
+export interface ExecFlags extends TargetFlags, IntentFlags, GlobalFlags {
+  shared?: boolean;
+  timeout?: string;
+  close?: boolean;
+  conflictExitCode?: string;
+}
+
+/** `dblock exec`'s own options, shared by commander and the fast path. */
+export const EXEC_OPTIONS: readonly OptionSpec[] = [
+  { flags: '-s, --shared', description: 'take a shared lock (readers), not an exclusive one' },
+  {
+    flags: '-w, --timeout <duration>',
+    description: 'how long to wait: 5s, 250ms, 2m, 0 = try once, inf (default 30s or DBLOCK_TIMEOUT)',
+  },
+  { flags: '--close', description: 'do not pass the lock to the command (it is released only when dblock exits)' },
+  {
+    flags: '-E, --conflict-exit-code <n>',
+    description: 'exit code when the lock is busy, the wait times out or the intent is refused (default 75)',
+  },
+  {
+    flags: '--writes <path>',
+    description: 'declare a path CMD will write (repeatable; a directory covers everything below it)',
+    repeatable: true,
+  },
+  { flags: '--policy <policy>', description: 'when another task declared an overlapping path: refuse (default), queue or warn' },
+  {
+    flags: '--ttl <duration>',
+    description: 'the intent lapses this long after admission even if CMD still runs (default: none)',
+  },
+  { flags: '--task-id <id>', description: 'name of this task in the registry (default: generated)' },
+  { flags: '--registry <path>', description: 'the write-intent registry database (default $DBLOCK_HOME/intents.db)' },
+];

@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { EXEC_OPTIONS, type ExecFlags } from './commands/exec-options.js';
+import { runExec } from './commands/exec-run.js';
+import { GLOBAL_OPTIONS } from './global-options.js';
+import { type OptionSpec, parseFlags } from './option-spec.js';
+import { Output, processIo } from './output.js';
+import { TARGET_OPTIONS } from './target-options.js';
+
+const SPECS: readonly OptionSpec[] = [...EXEC_OPTIONS, ...TARGET_OPTIONS, ...GLOBAL_OPTIONS];
+
+/**
+ * `dblock exec … -- CMD` without loading commander: start-up is paid by every job a script runs
+ * under dblock. Only the plain, unambiguous form takes this path — options, then `--`, then the
+ * command — parsed from the same option specs commander uses. Anything else (help, a usage error, a
+ * command without `--`) returns undefined and goes through commander for its messages.
+ */
+export async function fastMain(argv: readonly string[]): Promise<number | undefined> {
+  const flags = parseExecArgs(argv);
+  if (flags === undefined) return undefined;
+  const out = new Output(processIo, flags.values);
+  try {
+    return await runExec({ out, io: processIo }, flags.values, flags.command);
+  } catch (err) {
+    return out.error(err);
+  }
+}
+
+function parseExecArgs(argv: readonly string[]): { values: ExecFlags; command: string[] } | undefined {
+  if (argv[2] !== 'exec') return undefined;
+  const rest = argv.slice(3);
+  const dashes = rest.indexOf('--');
+  if (dashes === -1) return undefined;
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  const keys = new Map<string, ParsedKey>();
+  for (const spec of SPECS) {
+    const parsed = parseFlags(spec.flags);
+    options[parsed.long] = {
+      type: parsed.takesValue ? 'string' : 'boolean',
+      ...(parsed.short === undefined ? {} : { short: parsed.short }),
+      ...(spec.repeatable ? { multiple: true } : {}),
+    };
+    keys.set(parsed.long, { key: parsed.key, defaultValue: spec.defaultValue });
+  }
+  let values: Record<string, unknown>;
+  try {
+    const result = parseArgs({ args: rest.slice(0, dashes), options, strict: true, allowPositionals: false });
+    values = result.values;
+  } catch {
+    return undefined;
+  }
+  if (values.help) return undefined;
+  const flags: Record<string, unknown> = {};
+  for (const [long, { key, defaultValue }] of keys) flags[key] = values[long] ?? defaultValue;
+  return { values: flags as ExecFlags, command: rest.slice(dashes + 1) };
+}
+
+interface ParsedKey {
+  key: string;
+  defaultValue: string | undefined;
+}

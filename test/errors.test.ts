@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { DblockError, LockTimeoutError } from '../src/errors.js';
+
+describe('DblockError', () => {
+  it('carries a stable code, an exit code and the cause', () => {
+    const cause = new Error('EACCES');
+    const err = new DblockError('ESIDECAR', 'cannot create sidecar', { cause });
+    expect(err).toMatchObject({ code: 'ESIDECAR', exitCode: 73, cause });
+  });
+
+  it('is recognised across copies of the module (the bundled CLI loads dist/ too), subclasses strictly', async () => {
+    const other = (await import('../dist/errors.js')) as typeof import('../src/errors.js');
+    const foreign = new other.DblockError('ENOTDB', 'not a database');
+    expect(foreign).toBeInstanceOf(DblockError);
+    expect(new other.LockTimeoutError('/x.lock', 0, undefined)).toBeInstanceOf(DblockError);
+    expect(new DblockError('EUSAGE', 'x')).not.toBeInstanceOf(LockTimeoutError);
+    expect(new Error('plain')).not.toBeInstanceOf(DblockError);
+  });
+});
