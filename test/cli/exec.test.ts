@@ -30,6 +30,13 @@ describe('dblock exec', () => {
     expect(JSON.parse(held ?? '')).toEqual([{ path: fdTarget, fd: 3, mode: 'exclusive' }]);
   });
 
+  it('accepts the command without `--`, like flock(1), with the same options', async () => {
+    const db = join(tempDir(), 'app.db');
+    const result = await runDblock(['exec', '-w', '5s', '--db', db, 'sh', '-c', 'echo "$DBLOCK_HELD"; exit 4']);
+    expect(result.code).toBe(4);
+    expect(JSON.parse(result.stdout)[0]).toMatchObject({ fd: 3, mode: 'exclusive' });
+  });
+
   it('passes nothing down with --close', async () => {
     const db = join(tempDir(), 'app.db');
     const result = await runDblock([
