@@ -4,6 +4,14 @@
 // (src/cli/fast-exec.ts); everything else loads the full CLI.
 const argv = process.argv;
 
+// `dblock … | head`: a reader that went away is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 async function run() {
   let code;
   if (argv[2] === 'exec') code = await require('../dist/cli-bundle/fast.cjs').fastMain(argv);

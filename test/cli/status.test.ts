@@ -36,6 +36,13 @@ describe('CLI surface', () => {
     expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version).toBe(VERSION);
   });
 
+  it('exits quietly when its reader goes away (dblock --help | head -1)', async () => {
+    const result = await finished(startProcess('sh', ['-c', `"${process.execPath}" "${BIN}" exec --help | head -1`]));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('Usage: dblock exec [options] <command...>\n');
+    expect(result.stderr).toBe('');
+  });
+
   it('answers --json errors with a structured object on stdout', async () => {
     const { io, out } = captureIo();
     expect(await main(['node', 'dblock', 'status', '--json'], io)).toBe(64);
