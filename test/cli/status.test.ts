@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { VERSION } from '../../src/version.js';
 import { captureIo } from '../helpers/capture-io.js';
-import { nextMessage, ROOT, runDblock, startFixture } from '../helpers/processes.js';
+import { BIN, finished, nextMessage, ROOT, runDblock, startFixture, startProcess } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describe('dblock status', () => {
