@@ -166,12 +166,13 @@ function message(child: ChildProcess, predicate: (m: Record<string, unknown>) =>
   return new Promise((resolve, reject) => {
     const onMessage = (m: unknown): void => {
       if (!predicate(m as Record<string, unknown>)) return;
-      child.off('exit', onExit);
+      child.off('disconnect', onExit);
       child.off('message', onMessage);
       resolve(m as Record<string, unknown>);
     };
-    const onExit = (code: number | null): void => reject(new Error(`bench writer exited (${code}) early`));
+    // 'disconnect', not 'exit': the last message may still be in the channel when 'exit' fires.
+    const onExit = (): void => reject(new Error(`bench writer exited (${child.exitCode ?? child.signalCode}) early`));
     child.on('message', onMessage);
-    child.once('exit', onExit);
+    child.once('disconnect', onExit);
   });
 }

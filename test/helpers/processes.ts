@@ -56,16 +56,17 @@ export function nextMessage<T = Record<string, unknown>>(
       cleanup();
       resolve(message as T);
     };
-    const onExit = (code: number | null, signal: string | null): void => {
+    // 'disconnect', not 'exit': a last message may still be in the channel when 'exit' fires.
+    const onExit = (): void => {
       cleanup();
-      reject(new Error(`child exited (${code ?? signal}) before the expected message`));
+      reject(new Error(`child exited (${child.exitCode ?? child.signalCode}) before the expected message`));
     };
     const cleanup = (): void => {
       child.off('message', onMessage);
-      child.off('exit', onExit);
+      child.off('disconnect', onExit);
     };
     child.on('message', onMessage);
-    child.once('exit', onExit);
+    child.once('disconnect', onExit);
   });
 }
 
@@ -112,12 +113,13 @@ export function waitForLine(child: ChildProcess, predicate: (line: string) => bo
       const hit = lines.find(predicate);
       if (hit !== undefined) {
         child.stdout?.off('data', onData);
-        child.off('exit', onExit);
+        child.stdout?.off('end', onEnd);
         resolve(hit);
       }
     };
-    const onExit = (): void => reject(new Error('child exited before the expected line'));
+    // 'end' of stdout, not 'exit': output may still be buffered when the process has exited.
+    const onEnd = (): void => reject(new Error('child closed its output before the expected line'));
     child.stdout?.on('data', onData);
-    child.once('exit', onExit);
+    child.stdout?.once('end', onEnd);
   });
 }
