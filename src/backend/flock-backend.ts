@@ -1,32 +1,14 @@
 import { closeSync, fstatSync, readSync, statSync, writeSync } from 'node:fs';
-import fsExt from 'fs-ext';
-import { fromSystemError } from '../errors.js';
 import { ChangeSignal } from './change-signal.js';
+import { tryFlock, unlock } from './flock-calls.js';
 import { openSidecarFile, openSidecarForProbe } from './sidecar-file.js';
 import type { LockBackend, LockMode, LockResource, ProbeState, WaitControl } from './types.js';
-
-type FlockOp = 'sh' | 'ex' | 'shnb' | 'exnb' | 'un';
 
 const RECORD_READ_MAX = 4096;
 const INITIAL_CONTENT = Buffer.from('\n');
 
 /** Suffix of the turnstile file that orders waiters at the door (see FlockResource). */
 export const TURNSTILE_SUFFIX = '.turn';
-
-function tryFlock(fd: number, op: FlockOp): boolean {
-  try {
-    fsExt.flockSync(fd, op);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false;
-    throw fromSystemError(err, 'flock');
-  }
-}
-
-function unlock(fd: number): void {
-  fsExt.flockSync(fd, 'un');
-}
 
 /** How long a waiter waits politely before it shuts the door on barging re-acquirers. */
 export const STARVATION_MS = 2;

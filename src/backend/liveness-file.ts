@@ -1,22 +1,11 @@
 import { closeSync, constants, fstatSync, openSync, statSync, unlinkSync } from 'node:fs';
-import fsExt from 'fs-ext';
 import { DblockError, fromSystemError } from '../errors.js';
+import { tryFlock, unlock } from './flock-calls.js';
 
 const { O_RDWR, O_RDONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /** What a probe of a liveness file sees. */
 export type LivenessState = 'held' | 'free' | 'absent';
-
-function tryFlock(fd: number, op: 'shnb' | 'exnb'): boolean {
-  try {
-    fsExt.flockSync(fd, op);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false;
-    throw fromSystemError(err, 'flock');
-  }
-}
 
 /**
  * Create a new, uniquely named file and hold an exclusive flock on it; returns the descriptor.
@@ -42,7 +31,7 @@ export function createHeldFile(path: string): number {
 /** Drop the lock, close the descriptor and remove the file (each step tolerates it being done already). */
 export function releaseHeldFile(fd: number, path: string): void {
   try {
-    fsExt.flockSync(fd, 'un');
+    unlock(fd);
   } catch {
     // Closing below drops the lock anyway.
   }
@@ -78,7 +67,7 @@ export function probeHeldFile(path: string): LivenessState {
   }
   try {
     if (!tryFlock(fd, 'shnb')) return 'held';
-    fsExt.flockSync(fd, 'un');
+    unlock(fd);
     return 'free';
   } finally {
     closeSync(fd);

@@ -6,7 +6,7 @@ import { declareIntent } from '../intent/declare.js';
 import { locateRegistry } from '../intent/location.js';
 import { openRegistryCached } from '../intent/registry.js';
 import { benchWorker, DBLOCK_BIN } from './paths.js';
-import { type BenchTable, fmt, median, percentile } from './table.js';
+import { type BenchTable, fmt, median, percentile, perOpMicros } from './table.js';
 
 interface Options {
   quick: boolean;
@@ -23,26 +23,15 @@ export async function runIntentBench(options: Options): Promise<BenchTable[]> {
   }
 }
 
-/** Median µs per op over several timed batches. */
-async function perOp(batches: number, size: number, op: () => Promise<unknown>): Promise<number> {
-  const samples: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const start = performance.now();
-    for (let i = 0; i < size; i++) await op();
-    samples.push(((performance.now() - start) * 1000) / size);
-  }
-  return median(samples);
-}
-
 async function uncontended(dir: string, { quick, log }: Options): Promise<BenchTable> {
   log('  uncontended submit + release…');
   const registry = join(dir, 'u.db');
   const n = quick ? 100 : 1000;
   const reg = await openRegistryCached(locateRegistry(registry, true));
-  const emptyTx = await perOp(5, n, () => reg.db.write(() => undefined));
-  const one = await perOp(5, n, async () => (await declareIntent(join(dir, 'a.json'), { registry })).release());
+  const emptyTx = await perOpMicros(5, n, () => reg.db.write(() => undefined));
+  const one = await perOpMicros(5, n, async () => (await declareIntent(join(dir, 'a.json'), { registry })).release());
   const many = Array.from({ length: 10 }, (_, i) => join(dir, `f${i}.json`));
-  const ten = await perOp(5, n, async () => (await declareIntent(many, { registry })).release());
+  const ten = await perOpMicros(5, n, async () => (await declareIntent(many, { registry })).release());
   log('  exec start-up with and without --writes…');
   const runs = quick ? 5 : 15;
   const job = (args: string[]): number => {

@@ -7,7 +7,7 @@ import lockfile from 'proper-lockfile';
 import { lock } from '../lock/acquire.js';
 import { type ContentionResult, runContention } from './contention.js';
 import { DBLOCK_BIN } from './paths.js';
-import { type BenchTable, fmt, median } from './table.js';
+import { type BenchTable, fmt, median, perOpMicros } from './table.js';
 
 interface Options {
   quick: boolean;
@@ -24,34 +24,23 @@ export async function runLockBench(options: Options): Promise<BenchTable[]> {
   }
 }
 
-/** Median µs per acquire+release over several timed batches. */
-async function perOp(batches: number, size: number, op: () => unknown): Promise<number> {
-  const samples: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const start = performance.now();
-    for (let i = 0; i < size; i++) await op();
-    samples.push(((performance.now() - start) * 1000) / size);
-  }
-  return median(samples);
-}
-
 async function uncontended(dir: string, { quick, log }: Options): Promise<BenchTable> {
   log('  uncontended acquire+release…');
   const n = quick ? 5_000 : 50_000;
   const target = join(dir, 'u.db');
   const fd = openSync(join(dir, 'raw.lock'), 'a');
-  const raw = await perOp(7, n, () => {
+  const raw = await perOpMicros(7, n, () => {
     fsExt.flockSync(fd, 'exnb');
     fsExt.flockSync(fd, 'un');
   });
-  const ours = await perOp(7, n, async () => (await lock(target)).release());
-  const asyncFlock = await perOp(5, n / 10, async () => {
+  const ours = await perOpMicros(7, n, async () => (await lock(target)).release());
+  const asyncFlock = await perOpMicros(5, n / 10, async () => {
     await new Promise<void>((resolve, reject) => fsExt.flock(fd, 'ex', (err) => (err ? reject(err) : resolve())));
     fsExt.flockSync(fd, 'un');
   });
   const plFile = join(dir, 'pl.db');
   openSync(plFile, 'a');
-  const proper = await perOp(5, quick ? 20 : 200, async () => (await lockfile.lock(plFile, { realpath: false }))());
+  const proper = await perOpMicros(5, quick ? 20 : 200, async () => (await lockfile.lock(plFile, { realpath: false }))());
   return {
     title: 'Uncontended acquire + release (µs, median of batches)',
     columns: ['strategy', 'µs/op', 'vs raw flockSync'],
@@ -61,7 +50,7 @@ async function uncontended(dir: string, { quick, log }: Options): Promise<BenchT
       ['fs-ext async flock (threadpool)', fmt(asyncFlock, 2), `${fmt(asyncFlock / raw)}×`],
       ['proper-lockfile lock + unlock', fmt(proper, 1), `${fmt(proper / raw, 0)}×`],
     ],
-    notes: ['dblock = turnstile try + lock try + turnstile release + holder-record pwrite + release.'],
+    notes: ['dblock = door try + lock try + door release + holder-record pwrite, then unlock + release-notice pwrite.'],
   };
 }
 

@@ -45,3 +45,14 @@ export function toText(table: BenchTable): string {
   for (const note of table.notes ?? []) out.push(note);
   return `${out.join('\n')}\n`;
 }
+
+/** Median µs per call of `op` over `batches` timed batches of `size` calls each. */
+export async function perOpMicros(batches: number, size: number, op: () => unknown): Promise<number> {
+  const samples: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const start = performance.now();
+    for (let i = 0; i < size; i++) await op();
+    samples.push(((performance.now() - start) * 1000) / size);
+  }
+  return median(samples);
+}

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { DblockError, fromSystemError } from '../errors.js';
 import { canonicalizeTarget } from '../path/canonicalize.js';
+import { isDirectory, pathExists } from '../util/fs-probe.js';
 
 /** File name of the registry database inside `DBLOCK_HOME`. */
 export const REGISTRY_FILE = 'intents.db';
@@ -47,7 +48,7 @@ export function locateRegistry(
   } else {
     const home = defaultHome(env);
     if (create) makeDir(home, 'DBLOCK_HOME', true, 0o700);
-    else if (!exists(home)) return { path: join(home, REGISTRY_FILE), liveDir: join(home, REGISTRY_FILE + LIVE_DIR_SUFFIX) };
+    else if (!pathExists(home)) return { path: join(home, REGISTRY_FILE), liveDir: join(home, REGISTRY_FILE + LIVE_DIR_SUFFIX) };
     file = join(canonicalizeTarget(home), REGISTRY_FILE);
   }
   if (isDirectory(file)) throw new DblockError('EBADTARGET', `registry ${file} is a directory; give the database file`);
@@ -56,23 +57,6 @@ export function locateRegistry(
   // default one is private to its user, like its home.
   if (create) makeDir(liveDir, 'registry directory', false, registry === undefined ? 0o700 : 0o777);
   return { path: file, liveDir };
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function makeDir(dir: string, what: string, recursive: boolean, mode: number): void {

@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { DblockError } from '../errors.js';
 import { canonicalizeTarget } from '../path/canonicalize.js';
+import { isDirectory, pathExists } from '../util/fs-probe.js';
 
 /** One declared write target, canonical. */
 export interface IntentPath {
@@ -48,7 +48,7 @@ function canonicalizeIntentPath(given: string, cwd: string): string {
   const absolute = isAbsolute(given) ? given : `${cwd}/${given}`;
   const rest: string[] = [];
   let ancestor = absolute;
-  while (!exists(ancestor)) {
+  while (!pathExists(ancestor)) {
     rest.unshift(basename(ancestor));
     ancestor = dirname(ancestor);
   }
@@ -58,23 +58,6 @@ function canonicalizeIntentPath(given: string, cwd: string): string {
 function missing(err: DblockError): boolean {
   const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT';
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** `path` with exactly one trailing slash, so that prefix tests respect component boundaries. */
