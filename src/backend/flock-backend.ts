@@ -12,6 +12,8 @@ export const TURNSTILE_SUFFIX = '.turn';
 
 /** How long a waiter waits politely before it shuts the door on barging re-acquirers. */
 export const STARVATION_MS = 2;
+/** How long a waiter respects a door shut by someone else before it may step past it. */
+const DOOR_PATIENCE_MS = 250;
 /** Polling bounds for holders that do not announce their release (flock(1), a crashed process). */
 const FIRST_POLL_MS = 1;
 const MAX_POLL_MS = 25;
@@ -77,6 +79,9 @@ class FlockResource implements LockResource {
       for (let delay = FIRST_POLL_MS; ; delay = Math.min(delay * 2, MAX_POLL_MS)) {
         if (doorHeld ? this.#tryLock(mode) : this.tryAcquire(mode)) return true;
         const now = performance.now();
+        // A door holder that stopped (SIGSTOP, a debugger, a stalled event loop) must not shut
+        // everyone out of a free lock: after DOOR_PATIENCE_MS a waiter may step past the door.
+        if (!doorHeld && now - started >= DOOR_PATIENCE_MS && this.#tryLock(mode)) return true;
         if (!doorHeld && turn !== undefined && now - started >= STARVATION_MS) doorHeld = tryFlock(turn, 'exnb');
         if (now >= wait.deadline || wait.signal?.aborted) return false;
         const pause = delay * (0.5 + Math.random()); // jitter: pollers must not wake in lockstep
@@ -113,9 +118,14 @@ class FlockResource implements LockResource {
     this.#announce();
   }
 
-  /** Wake every waiter (inotify on the door file). */
+  /** Wake every waiter (inotify on the door file). Best effort: waiters also poll, so a failed write (full disk) only slows them. */
   #announce(): void {
-    if (this.#turnFd !== undefined && this.#turnWritable) writeSync(this.#turnFd, NOTICE, 0, NOTICE.length, 0);
+    if (this.#turnFd === undefined || !this.#turnWritable) return;
+    try {
+      writeSync(this.#turnFd, NOTICE, 0, NOTICE.length, 0);
+    } catch {
+      // the poll will notice
+    }
   }
 
   #tryLock(mode: LockMode): boolean {

@@ -4,7 +4,7 @@ import type { FifoMutex } from '../mutex/fifo-mutex.js';
 import { parseStale, resolveTimeoutMs } from '../options.js';
 import type { SidecarKind } from '../path/sidecar-path.js';
 import { selectBackend } from './backends.js';
-import { runHolding } from './held-locks.js';
+import { type HeldToken, runHolding } from './held-locks.js';
 import { HolderRecordWriter } from './holder-record.js';
 import { LockHandle } from './lock-handle.js';
 import { acquireOs, currentHolder, type OsOutcome, releaseOs, watchCompromise, writeRecordQuietly } from './os-lock.js';
@@ -85,7 +85,7 @@ export async function lock(target: string, options: LockOptions = {}): Promise<L
     waitedFor: outcome.waitedFor,
     signal: backend.canBeCompromised ? watchCompromise(state) : undefined,
     release: () => releaseOs(state),
-    annotate: (fields) => writeRecordQuietly(state, new HolderRecordWriter({ ...fields, mode }).encode()),
+    annotate: (fields) => writeRecordQuietly(state, () => new HolderRecordWriter({ ...fields, mode }).encode()),
   });
 }
 
@@ -102,11 +102,14 @@ export async function withLock<T>(
   options: LockOptions = {},
 ): Promise<T> {
   const held = await lock(target, options);
+  const token: HeldToken = { mode: held.mode, released: false };
   try {
-    const result = await runHolding(held.lockPath, held.mode, () => fn(held));
+    // A pass-through keeps the outer acquisition's token: nested code is covered exactly as long as it is.
+    const result = await (held.reentrant ? fn(held) : runHolding(held.lockPath, token, () => fn(held)));
     held.signal.throwIfAborted();
     return result;
   } finally {
+    token.released = true;
     held.release();
   }
 }

@@ -11,17 +11,27 @@ export interface InheritedLock {
   readonly mode: LockMode;
 }
 
-const context = new AsyncLocalStorage<ReadonlyMap<string, LockMode>>();
-
-/** The mode in which the current async context already holds `lockPath`, if it does. */
-export function heldInContext(lockPath: string): LockMode | undefined {
-  return context.getStore()?.get(lockPath);
+/**
+ * One withLock() acquisition as seen by the code it runs. The async context outlives the lock (a
+ * timer or a stray promise started inside fn runs later in it), so the token records the release.
+ */
+export interface HeldToken {
+  readonly mode: LockMode;
+  released: boolean;
 }
 
-/** Run `fn` in an async context that holds `lockPath`, so nested acquisitions pass through. */
-export function runHolding<T>(lockPath: string, mode: LockMode, fn: () => T): T {
+const context = new AsyncLocalStorage<ReadonlyMap<string, HeldToken>>();
+
+/** The mode in which the current async context holds `lockPath` right now, if it does. */
+export function heldInContext(lockPath: string): LockMode | undefined {
+  const token = context.getStore()?.get(lockPath);
+  return token === undefined || token.released ? undefined : token.mode;
+}
+
+/** Run `fn` in an async context that holds `lockPath` (until `token.released`), so nested acquisitions pass through. */
+export function runHolding<T>(lockPath: string, token: HeldToken, fn: () => T): T {
   const next = new Map(context.getStore());
-  next.set(lockPath, mode);
+  next.set(lockPath, token);
   return context.run(next, fn);
 }
 

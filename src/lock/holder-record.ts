@@ -13,6 +13,7 @@ export interface HolderRecord {
 }
 
 const MAX_COMMAND = 300;
+const MAX_HOST = 64;
 const SINCE_LENGTH = new Date(0).toISOString().length;
 
 /** The command line of this process as a user would recognise it. */
@@ -29,15 +30,13 @@ export class HolderRecordWriter {
   readonly #sinceAt: number;
 
   constructor(fields: { pid?: number; command?: string; mode?: LockMode } = {}) {
-    const command = (fields.command ?? currentCommand()).slice(0, MAX_COMMAND);
-    const head = JSON.stringify({
+    const prefix = fittingPrefix({
       pid: fields.pid ?? process.pid,
-      host: hostname(),
-      command,
+      host: hostname().slice(0, MAX_HOST),
+      command: (fields.command ?? currentCommand()).slice(0, MAX_COMMAND),
       version: VERSION,
       mode: fields.mode ?? 'exclusive',
-    }).slice(0, -1);
-    const prefix = `${head},"since":"`;
+    });
     this.#buffer = Buffer.alloc(RECORD_SIZE, 0x20);
     const used = this.#buffer.write(prefix, 0, 'utf8');
     this.#sinceAt = used;
@@ -49,6 +48,21 @@ export class HolderRecordWriter {
   encode(now: Date = new Date()): Buffer {
     this.#buffer.write(now.toISOString(), this.#sinceAt, 'latin1');
     return this.#buffer;
+  }
+}
+
+/**
+ * `{…,"since":"` short enough that since, `"}` and the newline still fit in RECORD_SIZE bytes: the
+ * command is cut by UTF-8 bytes after JSON escaping (multi-byte text or escapes can double its size).
+ */
+function fittingPrefix(fields: { pid: number; host: string; command: string; version: string; mode: LockMode }): string {
+  const room = RECORD_SIZE - SINCE_LENGTH - 3;
+  let command = fields.command;
+  for (;;) {
+    const prefix = `${JSON.stringify({ ...fields, command }).slice(0, -1)},"since":"`;
+    const over = Buffer.byteLength(prefix) - room;
+    if (over <= 0) return prefix;
+    command = command.slice(0, Math.max(0, command.length - Math.max(1, Math.ceil(over / 2))));
   }
 }
 

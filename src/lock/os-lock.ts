@@ -21,7 +21,8 @@ export async function acquireOs(
 ): Promise<OsOutcome> {
   if (mode === 'shared') {
     while (state.osHolders === 0 && state.sharedPending !== undefined) {
-      await state.sharedPending.catch(() => {});
+      // Another in-process shared caller is taking the OS lock: join it, within our own deadline.
+      if (!(await settledWithin(state.sharedPending, wait))) return { held: false };
     }
     if (state.osHolders > 0) {
       state.osHolders += 1;
@@ -29,7 +30,12 @@ export async function acquireOs(
     }
   }
   const attempt = takeOsLock(state, mode, wait, command);
-  if (mode === 'shared') state.sharedPending = attempt.then(() => {});
+  // Handled here so a failed attempt nobody joined is not an unhandled rejection.
+  if (mode === 'shared')
+    state.sharedPending = attempt.then(
+      () => {},
+      () => {},
+    );
   try {
     return await attempt;
   } finally {
@@ -49,16 +55,36 @@ async function takeOsLock(state: PathState, mode: LockMode, wait: WaitControl, c
     if (!(await resource.acquire(mode, wait))) return { held: false };
   }
   state.osHolders = 1;
-  if (mode === 'exclusive') writeRecordQuietly(state, recordWriterFor(command).encode());
+  if (mode === 'exclusive') writeRecordQuietly(state, () => recordWriterFor(command).encode());
   return waitedFor === undefined ? HELD : { held: true, waitedFor };
 }
 
-/** The record is advisory: failing to write it (a full disk) must neither fail nor leak the lock. */
-export function writeRecordQuietly(state: PathState, record: Buffer): void {
+/** The record is advisory: failing to build or write it must neither fail nor leak the lock. */
+export function writeRecordQuietly(state: PathState, record: () => Buffer): void {
   try {
-    state.resource?.writeRecord(record);
+    state.resource?.writeRecord(record());
   } catch {
     // advisory only
+  }
+}
+
+/** Whether `promise` settles before the wait's deadline or abort. */
+async function settledWithin(promise: Promise<void>, wait: WaitControl): Promise<boolean> {
+  if (wait.signal?.aborted) return false;
+  const remaining = wait.deadline - performance.now();
+  if (remaining <= 0) return false;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const expired = new Promise<false>((resolve) => {
+    if (Number.isFinite(remaining)) timer = setTimeout(() => resolve(false), remaining);
+    onAbort = () => resolve(false);
+    wait.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), expired]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    if (onAbort !== undefined) wait.signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -70,11 +96,14 @@ function recordWriterFor(command: string | undefined): HolderRecordWriter {
 
 export function releaseOs(state: PathState): void {
   state.osHolders -= 1;
-  if (state.osHolders === 0) {
-    state.resource?.release();
-    state.compromise = undefined;
+  try {
+    if (state.osHolders === 0) {
+      state.compromise = undefined;
+      state.resource?.release();
+    }
+  } finally {
+    state.mutex.release(); // whatever the OS said, this process's other callers must not wait forever
   }
-  state.mutex.release();
 }
 
 export function currentHolder(state: PathState): HolderRecord | undefined {

@@ -1,8 +1,9 @@
+import { fstatSync } from 'node:fs';
 import { DblockError, describeHolder } from '../../errors.js';
 import { encodeIntentsEnv, INTENTS_ENV, type InheritedIntent, inheritedIntents, TASK_ID_ENV } from '../../intent/inherited.js';
 import type { IntentHandle } from '../../intent/intent-handle.js';
 import { lock } from '../../lock/acquire.js';
-import { encodeHeldEnv, HELD_ENV, type InheritedLock } from '../../lock/held-locks.js';
+import { encodeHeldEnv, HELD_ENV, type InheritedLock, inheritedLocks } from '../../lock/held-locks.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
 import { parseCount } from '../../options.js';
 import type { CommandContext } from '../command-context.js';
@@ -75,16 +76,15 @@ function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: Inte
   if (intent !== undefined) env[TASK_ID_ENV] = intent.taskId;
   // --close: nothing is passed down, so the child must not believe it holds anything.
   if (flags.close) return { fds: [], env, held };
-  const locks = held?.fd === undefined ? [] : [held];
-  const inherited: InheritedLock[] = locks.map((handle, i) => ({
-    path: handle.lockPath,
-    fd: FIRST_PASSED_FD + i,
-    mode: handle.mode,
-  }));
+  // Our lock, then every lock an ancestor passed to us (a grandchild may nest on those too).
+  const own: InheritedLock[] = held?.fd === undefined ? [] : [{ path: held.lockPath, fd: held.fd, mode: held.mode }];
+  const ancestors = [...inheritedLocks().values()].filter((lock) => lock.path !== held?.lockPath && isOpen(lock.fd));
+  const locks = [...own, ...ancestors];
+  const inherited = locks.map((lock, i) => ({ ...lock, fd: FIRST_PASSED_FD + i }));
   if (inherited.length > 0) env[HELD_ENV] = encodeHeldEnv(inherited);
   const intents = intentsForChild(intent, FIRST_PASSED_FD + locks.length);
   if (intents.value !== undefined) env[INTENTS_ENV] = intents.value;
-  return { fds: [...locks.map((handle) => handle.fd as number), ...intents.fds], env, held };
+  return { fds: [...locks.map((lock) => lock.fd), ...intents.fds], env, held };
 }
 
 function reportAcquired(ctx: CommandContext, held: LockHandle): void {
@@ -102,4 +102,14 @@ export function intentsForChild(intent: IntentHandle | undefined, firstFd: numbe
   if (intent !== undefined) list.push({ registry: intent.registry, task: intent.taskId, token: intent.token, fd: intent.fd });
   if (list.length === 0) return { fds: [], value: undefined };
   return { fds: list.map((item) => item.fd), value: encodeIntentsEnv(list.map((item, i) => ({ ...item, fd: firstFd + i }))) };
+}
+
+/** Whether `fd` is an open descriptor (a stale DBLOCK_HELD entry must not make spawn fail). */
+function isOpen(fd: number): boolean {
+  try {
+    fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
 }
