@@ -2,18 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DblockError, lock, withLock } from '../../src/index.js';
+import { lock, withLock } from '../../src/index.js';
+import { codeOf } from '../helpers/error-code.js';
 import { BIN, finished, runDblock, startProcess, waitForLine } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (err) {
-    return err instanceof DblockError ? err.code : String(err);
-  }
-}
 
 /** util-linux flock(1) holding `file` until its stdin closes. */
 async function holdWithFlock(file: string) {

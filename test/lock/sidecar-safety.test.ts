@@ -2,20 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DblockError, lock } from '../../src/index.js';
+import { lock } from '../../src/index.js';
+import { codeOf } from '../helpers/error-code.js';
 import { nextMessage, startFixture } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const NOBODY = 65534;
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (err) {
-    return err instanceof DblockError ? err.code : String(err);
-  }
-}
 
 /** A temp dir that user `nobody` can enter (the path above it must be searchable). */
 function worldReadableDir(): string {
