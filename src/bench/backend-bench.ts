@@ -1,26 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackendName } from '../backend/types.js';
 import { lock } from '../lock/acquire.js';
 import { runContention } from './contention.js';
+import { withScratchDir } from './scratch.js';
+import type { BenchOptions as Options } from './suites.js';
 import { type BenchTable, fmt, median, percentile } from './table.js';
 
 const BACKENDS: readonly BackendName[] = ['flock', 'mkdir'];
 
-interface Options {
-  quick: boolean;
-  log: (line: string) => void;
-}
-
 /** flock vs mkdir through the whole engine (`lock()` + `release()`): uncontended cost, then contention across processes. */
 export async function runBackendBench(options: Options): Promise<BenchTable[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'dblock-backend-bench-'));
-  try {
-    return [await uncontended(dir, options), await contended(dir, options)];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withScratchDir('dblock-backend-bench-', async (dir) => [await uncontended(dir, options), await contended(dir, options)]);
 }
 
 async function uncontended(dir: string, { quick, log }: Options): Promise<BenchTable> {

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBatchContention } from './batch-contention.js';
 import {
@@ -11,12 +9,9 @@ import {
   runAsyncSingle,
   runSyncLoop,
 } from './batch-strategies.js';
+import { withScratchDir } from './scratch.js';
+import type { BenchOptions as Options } from './suites.js';
 import { type BenchTable, fmt, median } from './table.js';
-
-interface Options {
-  quick: boolean;
-  log: (line: string) => void;
-}
 
 /** Seed 001's claim for its async batched design, in rows (turns) per second. */
 const SEED_CLAIM = 10_000;
@@ -46,12 +41,10 @@ const PAIRS: Pair[] = [
 
 /** Seed 001's strategy table measured here, then writers in several processes. */
 export async function runBatchBench(options: Options): Promise<BenchTable[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'dblock-batch-bench-'));
-  try {
-    return [await strategies(dir, options), await runBatchContention(dir, options)];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withScratchDir('dblock-batch-bench-', async (dir) => [
+    await strategies(dir, options),
+    await runBatchContention(dir, options),
+  ]);
 }
 
 async function strategies(dir: string, { quick, log }: Options): Promise<BenchTable> {

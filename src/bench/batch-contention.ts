@@ -3,12 +3,8 @@ import { join } from 'node:path';
 import { openDatabase } from '../sqlite/open-database.js';
 import { TURNS_SCHEMA } from './batch-strategies.js';
 import { benchWorker } from './paths.js';
+import type { BenchOptions as Options } from './suites.js';
 import { type BenchTable, fmt } from './table.js';
-
-interface Options {
-  quick: boolean;
-  log: (line: string) => void;
-}
 
 const PROCESSES = 4;
 

@@ -1,26 +1,16 @@
 import { fork, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { declareIntent } from '../intent/declare.js';
 import { locateRegistry } from '../intent/location.js';
 import { openRegistryCached } from '../intent/registry.js';
 import { benchWorker, DBLOCK_BIN } from './paths.js';
+import { withScratchDir } from './scratch.js';
+import type { BenchOptions as Options } from './suites.js';
 import { type BenchTable, fmt, median, percentile, perOpMicros } from './table.js';
-
-interface Options {
-  quick: boolean;
-  log: (line: string) => void;
-}
 
 /** Write-intent registry: the cost of one submit + release, and throughput of 8 processes on disjoint paths. */
 export async function runIntentBench(options: Options): Promise<BenchTable[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'dblock-intent-bench-'));
-  try {
-    return [await uncontended(dir, options), await disjoint(dir, options)];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withScratchDir('dblock-intent-bench-', async (dir) => [await uncontended(dir, options), await disjoint(dir, options)]);
 }
 
 async function uncontended(dir: string, { quick, log }: Options): Promise<BenchTable> {

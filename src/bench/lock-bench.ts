@@ -1,27 +1,22 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import fsExt from 'fs-ext';
 import lockfile from 'proper-lockfile';
 import { lock } from '../lock/acquire.js';
 import { type ContentionResult, runContention } from './contention.js';
 import { DBLOCK_BIN } from './paths.js';
+import { withScratchDir } from './scratch.js';
+import type { BenchOptions as Options } from './suites.js';
 import { type BenchTable, fmt, median, perOpMicros } from './table.js';
-
-interface Options {
-  quick: boolean;
-  log: (line: string) => void;
-}
 
 /** Lock-engine benchmarks: uncontended cost, contended hand-off across processes, exec start-up. */
 export async function runLockBench(options: Options): Promise<BenchTable[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'dblock-bench-'));
-  try {
-    return [await uncontended(dir, options), ...(await contended(dir, options)), startup(dir, options)];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withScratchDir('dblock-bench-', async (dir) => [
+    await uncontended(dir, options),
+    ...(await contended(dir, options)),
+    startup(dir, options),
+  ]);
 }
 
 async function uncontended(dir: string, { quick, log }: Options): Promise<BenchTable> {

@@ -1,10 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../sqlite/open-database.js';
 import type { JournalMode } from '../sqlite/options.js';
 import { packageRoot } from '../util/package-root.js';
+import { withScratchDir } from './scratch.js';
+import type { BenchOptions } from './suites.js';
 import { type BenchTable, fmt, percentile } from './table.js';
 
 /** The writer process: dblock serialized / wal, SQLite alone, or proper-lockfile (see its header). */
@@ -49,7 +49,7 @@ interface RunResult {
  * N writer processes × single-row transactions, side by side: dblock serialized, dblock wal,
  * SQLite alone (busy_timeout 5000 + BEGIN IMMEDIATE), proper-lockfile around each transaction.
  */
-export async function runSqliteBench(options: { quick: boolean; log: (line: string) => void }): Promise<BenchTable[]> {
+export async function runSqliteBench(options: BenchOptions): Promise<BenchTable[]> {
   const durationMs = options.quick ? 400 : 1500;
   const counts = [2, 4, 8];
   const tables: BenchTable[] = [];
@@ -112,37 +112,37 @@ interface RunSpec {
 }
 
 async function measure(spec: RunSpec): Promise<RunResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'dblock-bench-'));
-  const db = join(dir, 'bench.db');
-  const children: ChildProcess[] = [];
-  try {
-    const setup = await openDatabase(db, { journalMode: spec.journal, migrations: [ROWS] });
-    await setup.close();
-    for (let id = 0; id < spec.n; id += 1) {
-      const config = {
-        db,
-        id,
-        mode: spec.mode,
-        journal: spec.journal,
-        durationMs: spec.durationMs,
-        workUs: spec.workUs,
-        gapMs: spec.gapMs,
-        latencies: true,
-      };
-      children.push(fork(WRITER, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  return withScratchDir('dblock-bench-', async (dir) => {
+    const db = join(dir, 'bench.db');
+    const children: ChildProcess[] = [];
+    try {
+      const setup = await openDatabase(db, { journalMode: spec.journal, migrations: [ROWS] });
+      await setup.close();
+      for (let id = 0; id < spec.n; id += 1) {
+        const config = {
+          db,
+          id,
+          mode: spec.mode,
+          journal: spec.journal,
+          durationMs: spec.durationMs,
+          workUs: spec.workUs,
+          gapMs: spec.gapMs,
+          latencies: true,
+        };
+        children.push(fork(WRITER, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      }
+      await Promise.all(children.map((child) => message(child, (m) => m.ready === true)));
+      const reports = children.map((child) => message(child, (m) => 'ops' in m) as Promise<unknown> as Promise<WriterReport>);
+      for (const child of children) child.send('go');
+      const done = await Promise.all(reports);
+      const check = await openDatabase(db, { readonly: true });
+      const stored = (await check.read((s) => s.prepare('SELECT count(*) FROM rows').pluck().get())) as number;
+      await check.close();
+      return summarise(done, spec.durationMs, stored);
+    } finally {
+      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     }
-    await Promise.all(children.map((child) => message(child, (m) => m.ready === true)));
-    const reports = children.map((child) => message(child, (m) => 'ops' in m) as Promise<unknown> as Promise<WriterReport>);
-    for (const child of children) child.send('go');
-    const done = await Promise.all(reports);
-    const check = await openDatabase(db, { readonly: true });
-    const stored = (await check.read((s) => s.prepare('SELECT count(*) FROM rows').pluck().get())) as number;
-    await check.close();
-    return summarise(done, spec.durationMs, stored);
-  } finally {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function summarise(reports: WriterReport[], durationMs: number, stored: number): RunResult {

@@ -11,7 +11,7 @@ async function contend(workers: number, holdUs: number, gapUs: number) {
   const counter = join(dir, 'counter');
   writeFileSync(counter, '0');
   const children = Array.from({ length: workers }, () =>
-    startFixture('contend', [db, counter, '1500', String(holdUs), String(gapUs)]),
+    startFixture('backend-worker', ['contend', db, '{}', counter, '1500', String(holdUs), String(gapUs)]),
   );
   await Promise.all(children.map((child) => nextMessage(child)));
   const results = children.map((child) => nextMessage<{ ops: number }>(child, (m) => typeof m.ops === 'number'));
@@ -23,7 +23,7 @@ async function contend(workers: number, holdUs: number, gapUs: number) {
 describe('across processes', () => {
   it('frees the lock at once when its holder is SIGKILLed', async () => {
     const db = join(tempDir(), 'app.db');
-    const child = startFixture('crash-holding', [db]);
+    const child = startFixture('backend-worker', ['crash', db, '{}']);
     const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     await nextMessage(child);
     expect(await exited).toBe('SIGKILL');
