@@ -1,5 +1,4 @@
-import { closeSync, constants, fstatSync, lstatSync, open, rmdirSync, type Stats, unlinkSync } from 'node:fs';
-import { lstat, mkdir, rmdir, unlink, utimes } from 'node:fs/promises';
+import { closeSync, constants, promises as fsp, fstatSync, lstatSync, open, rmdirSync, type Stats, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { DblockError } from '../errors.js';
 
@@ -33,7 +32,7 @@ export function lockDirFs(staleMs: number, state: LockDirState) {
   return {
     mkdir: (path: string, cb: Callback) => settle(createLockDir(path, state), cb),
     stat: (path: string, cb: Callback<Stats>) => settle(statLockDir(path, state), cb),
-    utimes: (path: string, atime: Date, mtime: Date, cb: Callback) => settle(utimes(path, atime, mtime), cb),
+    utimes: (path: string, atime: Date, mtime: Date, cb: Callback) => settle(fsp.utimes(path, atime, mtime), cb),
     rmdir: (path: string, cb: Callback) => settle(reapStale(path, staleMs), cb),
     rmdirSync: (path: string) => releaseLockDir(path, state),
   };
@@ -47,11 +46,11 @@ function settle<T>(promise: Promise<T>, cb: Callback<T>): void {
 }
 
 async function createLockDir(path: string, state: LockDirState): Promise<void> {
-  await mkdir(path);
+  await fsp.mkdir(path);
   try {
     state.holderFd = await openHolder(join(path, HOLDER_FILE));
   } catch (err) {
-    await rmdir(path).catch(() => {});
+    await fsp.rmdir(path).catch(() => {});
     throw err;
   }
 }
@@ -64,7 +63,7 @@ function openHolder(path: string): Promise<number> {
 
 /** lstat the lock, refusing what is not a lock directory (never follows a planted symlink). */
 async function statLockDir(path: string, state: LockDirState): Promise<Stats> {
-  const st = await lstat(path);
+  const st = await fsp.lstat(path);
   checkLockDir(path, st);
   if (state.holderFd !== undefined && !isOurs(path, state.holderFd)) {
     // ENOENT is what makes proper-lockfile declare the lock compromised at once rather than retry.
@@ -103,23 +102,23 @@ function busy(path: string): Error {
 async function reapStale(path: string, staleMs: number): Promise<void> {
   const reaper = path + REAPER_SUFFIX;
   try {
-    await mkdir(reaper);
+    await fsp.mkdir(reaper);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     // A reaper dies only between two mkdir-sized steps; one that old is abandoned.
-    const st = await lstat(reaper).catch(() => undefined);
-    if (st?.isDirectory() && st.mtimeMs < Date.now() - staleMs) await rmdir(reaper).catch(() => {});
+    const st = await fsp.lstat(reaper).catch(() => undefined);
+    if (st?.isDirectory() && st.mtimeMs < Date.now() - staleMs) await fsp.rmdir(reaper).catch(() => {});
     throw busy(path);
   }
   try {
-    const st = await lstat(path).catch(ignoreMissing);
+    const st = await fsp.lstat(path).catch(ignoreMissing);
     if (st === undefined) return; // already gone: proper-lockfile goes on to mkdir
     checkLockDir(path, st);
     if (st.mtimeMs >= Date.now() - staleMs) throw busy(path); // refreshed, or already replaced by a fresh lock
-    await unlink(join(path, HOLDER_FILE)).catch(ignoreMissing);
-    await rmdir(path).catch(ignoreMissing);
+    await fsp.unlink(join(path, HOLDER_FILE)).catch(ignoreMissing);
+    await fsp.rmdir(path).catch(ignoreMissing);
   } finally {
-    await rmdir(reaper).catch(() => {});
+    await fsp.rmdir(reaper).catch(() => {});
   }
 }
 

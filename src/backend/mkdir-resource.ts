@@ -1,5 +1,4 @@
-import { writeSync } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { promises as fsp, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Lockfile from 'proper-lockfile';
 import { DblockError, fromSystemError } from '../errors.js';
@@ -148,7 +147,7 @@ export class MkdirResource implements LockResource {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
+  return fsp.lstat(path).then(
     () => true,
     () => false,
   );

@@ -7,11 +7,30 @@ export interface CliIo {
   isTTY: boolean;
 }
 
+/**
+ * The real streams, touched only when used: `dblock exec` usually prints nothing, and Node creates
+ * each stream (loading its stream modules) on first access.
+ */
 export const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  isTTY: process.stderr.isTTY === true,
+  stdout: (text) => quietOnEpipe(process.stdout).write(text),
+  stderr: (text) => quietOnEpipe(process.stderr).write(text),
+  get isTTY() {
+    return process.stderr.isTTY === true;
+  },
 };
+
+const quieted = new WeakSet<NodeJS.WriteStream>();
+
+/** `dblock … | head`: a reader that went away is not an error worth a stack trace. */
+function quietOnEpipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (quieted.has(stream)) return stream;
+  quieted.add(stream);
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  return stream;
+}
 
 /** Global flags every command honours. */
 export interface GlobalFlags {

@@ -66,7 +66,8 @@ export async function lock(target: string, options: LockOptions = {}): Promise<L
   }
   let outcome: OsOutcome;
   try {
-    outcome = await acquireOs(state, mode, wait, options.command);
+    const taken = acquireOs(state, mode, wait, options.command);
+    outcome = taken instanceof Promise ? await taken : taken;
   } catch (err) {
     state.mutex.release();
     throw err;

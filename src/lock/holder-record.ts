@@ -28,6 +28,8 @@ export function currentCommand(): string {
 export class HolderRecordWriter {
   readonly #buffer: Buffer;
   readonly #sinceAt: number;
+  /** The millisecond whose time the buffer holds: a loop re-acquiring within one skips the formatting. */
+  #stampedAt = Number.NaN;
 
   constructor(fields: { pid?: number; command?: string; mode?: LockMode } = {}) {
     const prefix = fittingPrefix({
@@ -45,8 +47,11 @@ export class HolderRecordWriter {
   }
 
   /** The record stamped with the current time (the returned buffer is reused by the next call). */
-  encode(now: Date = new Date()): Buffer {
-    this.#buffer.write(now.toISOString(), this.#sinceAt, 'latin1');
+  encode(now: number = Date.now()): Buffer {
+    if (now !== this.#stampedAt) {
+      this.#buffer.write(new Date(now).toISOString(), this.#sinceAt, 'latin1');
+      this.#stampedAt = now;
+    }
     return this.#buffer;
   }
 }

@@ -12,48 +12,69 @@ const HELD: OsOutcome = { held: true };
 
 let recordWriter: HolderRecordWriter | undefined;
 
-/** Take the OS lock (unless in-process shared holders already have it). Returns the holder seen while waiting. */
-export async function acquireOs(
+/**
+ * Take the OS lock (unless in-process shared holders already have it). Returns the holder seen while
+ * waiting. An uncontended exclusive flock answers synchronously, without a promise.
+ */
+export function acquireOs(
   state: PathState,
   mode: LockMode,
   wait: WaitControl,
   command: string | undefined,
-): Promise<OsOutcome> {
-  if (mode === 'shared') {
-    while (state.osHolders === 0 && state.sharedPending !== undefined) {
-      // Another in-process shared caller is taking the OS lock: join it, within our own deadline.
-      if (!(await settledWithin(state.sharedPending, wait))) return { held: false };
-    }
-    if (state.osHolders > 0) {
-      state.osHolders += 1;
-      return HELD;
-    }
+): OsOutcome | Promise<OsOutcome> {
+  if (mode === 'shared') return acquireShared(state, wait, command);
+  state.resource ??= state.backend.open(state.lockPath, { staleMs: state.staleMs });
+  const got = state.resource.tryAcquire(mode);
+  if (got === true) return held(state, mode, command, undefined);
+  return waitForOsLock(state, mode, wait, command, got);
+}
+
+async function acquireShared(state: PathState, wait: WaitControl, command: string | undefined): Promise<OsOutcome> {
+  while (state.osHolders === 0 && state.sharedPending !== undefined) {
+    // Another in-process shared caller is taking the OS lock: join it, within our own deadline.
+    if (!(await settledWithin(state.sharedPending, wait))) return { held: false };
   }
-  const attempt = takeOsLock(state, mode, wait, command);
+  if (state.osHolders > 0) {
+    state.osHolders += 1;
+    return HELD;
+  }
+  const attempt = takeOsLock(state, 'shared', wait, command);
   // Handled here so a failed attempt nobody joined is not an unhandled rejection.
-  if (mode === 'shared')
-    state.sharedPending = attempt.then(
-      () => {},
-      () => {},
-    );
+  state.sharedPending = attempt.then(
+    () => {},
+    () => {},
+  );
   try {
     return await attempt;
   } finally {
-    if (mode === 'shared') state.sharedPending = undefined;
+    state.sharedPending = undefined;
   }
 }
 
 async function takeOsLock(state: PathState, mode: LockMode, wait: WaitControl, command: string | undefined): Promise<OsOutcome> {
   state.resource ??= state.backend.open(state.lockPath, { staleMs: state.staleMs });
+  return waitForOsLock(state, mode, wait, command, state.resource.tryAcquire(mode));
+}
+
+/** After a first try (mkdir's is a promise): wait if it failed, then mark the lock held. */
+async function waitForOsLock(
+  state: PathState,
+  mode: LockMode,
+  wait: WaitControl,
+  command: string | undefined,
+  first: boolean | Promise<boolean>,
+): Promise<OsOutcome> {
   const resource = state.resource;
+  if (resource === undefined) return { held: false };
   let waitedFor: HolderRecord | undefined;
-  let got = resource.tryAcquire(mode);
-  // flock answers synchronously: no promise on its uncontended path.
-  if (typeof got !== 'boolean') got = await got;
-  if (!got) {
+  if (!(await first)) {
     waitedFor = currentHolder(state);
     if (!(await resource.acquire(mode, wait))) return { held: false };
   }
+  return held(state, mode, command, waitedFor);
+}
+
+function held(state: PathState, mode: LockMode, command: string | undefined, waitedFor: HolderRecord | undefined): OsOutcome {
   state.osHolders = 1;
   if (mode === 'exclusive') writeRecordQuietly(state, () => recordWriterFor(command).encode());
   return waitedFor === undefined ? HELD : { held: true, waitedFor };

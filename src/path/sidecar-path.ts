@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { DblockError } from '../errors.js';
 import { canonicalizeTarget } from './canonicalize.js';
@@ -47,6 +47,8 @@ export function sidecarPath(canonical: string, suffix: string, lockDir?: string)
     isDir = false;
   }
   if (!isDir) throw new DblockError('EBADTARGET', `lock directory does not exist: ${lockDir}`);
+  // node:crypto costs about a millisecond to load: only `--lock-dir` needs it, so it is loaded here.
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const hash = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
   return join(dir, `${hash}-${basename(canonical)}${suffix}`);
 }
