@@ -12,11 +12,6 @@ export const TURNSTILE_SUFFIX = '.turn';
 
 /** How long a waiter waits politely before it shuts the door on barging re-acquirers. */
 export const STARVATION_MS = 2;
-/**
- * How long after finding the door open an acquirer may skip checking it again: a starving waiter
- * then waits at most this much longer, and a process re-acquiring in a loop saves two flock calls.
- */
-const DOOR_RECHECK_MS = 1;
 /** How long a waiter respects a door shut by someone else before it may step past it. */
 const DOOR_PATIENCE_MS = 250;
 /** Polling bounds for holders that do not announce their release (flock(1), a crashed process). */
@@ -39,8 +34,7 @@ const NOTICE = Buffer.from('\n');
  * are still being woken. Barging is also what makes a tight loop fast, so it stays allowed until
  * a waiter has waited STARVATION_MS. That waiter then takes the door, a second file
  * `<lock>.turn`, and keeps it until it holds the lock. Every acquirer's first step is a
- * non-blocking try of the door (skipped for DOOR_RECHECK_MS after it was last found open, which
- * keeps a re-acquiring loop cheap), so while someone starves, nobody else can take the lock.
+ * non-blocking try of the door, so while someone starves, nobody else can take the lock.
  * Plain flock(1) users take only the lock file: they stay excluded, they just skip the queue.
  */
 class FlockResource implements LockResource {
@@ -51,8 +45,6 @@ class FlockResource implements LockResource {
   readonly #turnWritable: boolean;
   #mode: LockMode | undefined;
   #changes: ChangeSignal | undefined;
-  /** When this process last found the door open (performance.now()). */
-  #doorOpenAt = Number.NEGATIVE_INFINITY;
 
   constructor(path: string) {
     this.path = path;
@@ -65,8 +57,16 @@ class FlockResource implements LockResource {
   }
 
   tryAcquire(mode: LockMode): boolean {
-    if (performance.now() - this.#doorOpenAt < DOOR_RECHECK_MS) return this.#tryLock(mode);
-    return this.#tryThroughDoor(mode);
+    // The door is checked on every acquisition. Skipping it for a millisecond after finding it open
+    // saved 0.9 µs per uncontended acquire, but let a re-acquiring loop run on past a starving
+    // waiter: 8 processes in a tight loop went from fairness 0.85 to 0.65 (measured, then reverted).
+    const turn = this.#turnFd;
+    if (turn !== undefined && !tryFlock(turn, 'exnb')) return false; // a starving waiter holds the door
+    try {
+      return this.#tryLock(mode);
+    } finally {
+      if (turn !== undefined) unlock(turn);
+    }
   }
 
   async acquire(mode: LockMode, wait: WaitControl): Promise<boolean> {
@@ -80,7 +80,7 @@ class FlockResource implements LockResource {
     let doorHeld = false;
     try {
       for (let delay = FIRST_POLL_MS; ; delay = Math.min(delay * 2, MAX_POLL_MS)) {
-        if (doorHeld ? this.#tryLock(mode) : this.#tryThroughDoor(mode)) return true;
+        if (doorHeld ? this.#tryLock(mode) : this.tryAcquire(mode)) return true;
         const now = performance.now();
         // A door holder that stopped (SIGSTOP, a debugger, a stalled event loop) must not shut
         // everyone out of a free lock: after DOOR_PATIENCE_MS a waiter may step past the door.
@@ -128,19 +128,6 @@ class FlockResource implements LockResource {
       writeSync(this.#turnFd, NOTICE, 0, NOTICE.length, 0);
     } catch {
       // the poll will notice
-    }
-  }
-
-  /** Try the lock unless a starving waiter holds the door. */
-  #tryThroughDoor(mode: LockMode): boolean {
-    const turn = this.#turnFd;
-    if (turn === undefined) return this.#tryLock(mode);
-    if (!tryFlock(turn, 'exnb')) return false;
-    try {
-      this.#doorOpenAt = performance.now();
-      return this.#tryLock(mode);
-    } finally {
-      unlock(turn);
     }
   }
 
