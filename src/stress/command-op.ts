@@ -16,13 +16,16 @@ export interface OpResult {
   readonly stderr: string;
 }
 
-/** Run one operation (`argv`, with `env` added) to its end; stdout is dropped, stderr kept for a failure report. */
-export function runOp(argv: readonly string[], env: Record<string, string>): Promise<OpResult> {
+/**
+ * Run one operation (`argv`, with `env` added) to its end; stdout is dropped, stderr kept for a failure
+ * report. `signal` stops it with SIGTERM (`dblock exec` forwards that to the command).
+ */
+export function runOp(argv: readonly string[], env: Record<string, string>, signal?: AbortSignal): Promise<OpResult> {
   const started = performance.now();
   const [file, ...args] = argv as [string, ...string[]];
   return new Promise((resolve) => {
     let stderr = '';
-    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env }, signal });
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL_BYTES);
     });
@@ -36,6 +39,7 @@ export function runOp(argv: readonly string[], env: Record<string, string>): Pro
       });
     };
     child.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.name === 'AbortError') return; // 'close' follows with the signal
       stderr += err.message;
       finish(err.code === 'ENOENT' ? 127 : 126);
     });

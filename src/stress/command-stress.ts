@@ -1,7 +1,7 @@
 import { DblockError } from '../errors.js';
 import type { JournalMode } from '../sqlite/options.js';
 import { runOp } from './command-op.js';
-import type { ResolvedStressOptions } from './options.js';
+import { type ResolvedStressOptions, throwIfStopped } from './options.js';
 import { dblockBin } from './package-paths.js';
 import { round, type StressReport, summarize } from './report.js';
 import { checkIntegrity, probeLocks } from './verify.js';
@@ -29,9 +29,10 @@ export async function runCommandStress(
   let failed = 0;
   let busy = 0;
   const lane = async (worker: number): Promise<void> => {
-    for (let op = 0; op < opts.ops; op++) {
+    for (let op = 0; op < opts.ops && !opts.signal?.aborted; op++) {
       const env = { DBLOCK_WORKER: String(worker), DBLOCK_OP: String(op), DBLOCK_DB: db };
-      const result = await runOp([...prefix, ...command], env);
+      const result = await runOp([...prefix, ...command], env, opts.signal);
+      if (opts.signal?.aborted) return;
       done += 1;
       if (result.status === 0) {
         latencies.push(result.latencyMs);
@@ -48,7 +49,9 @@ export async function runCommandStress(
     }
   };
   const started = performance.now();
+  opts.onStart({ db, workers: opts.workers });
   await Promise.all(Array.from({ length: opts.workers }, (_, worker) => lane(worker)));
+  throwIfStopped(opts.signal);
   const durationMs = performance.now() - started;
   if (failed > problems.length) problems.push(`… ${failed} of ${total} commands failed in all`);
   const integrity = await checkIntegrity(db, null).catch((err: unknown) => {

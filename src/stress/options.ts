@@ -32,6 +32,17 @@ export interface StressOptions {
   command?: readonly string[] | undefined;
   /** Called as operations finish (for a progress display). */
   onProgress?: ((progress: StressProgress) => void) | undefined;
+  /** Called once, when every worker is ready and writing starts. */
+  onStart?: ((start: StressStart) => void) | undefined;
+  /** Stop the run: workers are killed, a temporary database is removed, and `runStress` rejects with `EABORTED`. */
+  signal?: AbortSignal | undefined;
+}
+
+/** What a run is about to write. */
+export interface StressStart {
+  /** The canonical path of the database (or the command's target). */
+  readonly db: string;
+  readonly workers: number;
 }
 
 /** Where a run stands. */
@@ -54,6 +65,8 @@ export interface ResolvedStressOptions {
   readonly keep: boolean;
   readonly command: readonly string[] | undefined;
   readonly onProgress: (progress: StressProgress) => void;
+  readonly onStart: (start: StressStart) => void;
+  readonly signal: AbortSignal | undefined;
 }
 
 /** Apply defaults and validate, with messages naming the option and the bad value. */
@@ -79,6 +92,8 @@ export function resolveStressOptions(options: StressOptions): ResolvedStressOpti
     keep: options.keep === true,
     command,
     onProgress: options.onProgress ?? (() => {}),
+    onStart: options.onStart ?? (() => {}),
+    signal: options.signal,
   };
 }
 
@@ -91,6 +106,23 @@ function refuseWithCommand(options: StressOptions, mode: StressMode): void {
     );
   if ((options.kill ?? 0) > 0) throw new DblockError('EUSAGE', '--kill needs the built-in workload, not a command');
   if (options.txnRows !== undefined) throw new DblockError('EUSAGE', '--txn-rows needs the built-in workload, not a command');
+}
+
+/** Throw `EABORTED` if the run was stopped. */
+export function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new DblockError('EABORTED', `stress run stopped (${String(signal.reason ?? 'aborted')})`);
+}
+
+/** Resolves when `signal` aborts (never without one); `off()` stops listening. */
+export function whenStopped(signal: AbortSignal | undefined): { stopped: Promise<void>; off: () => void } {
+  if (signal === undefined) return { stopped: new Promise<void>(() => {}), off: () => {} };
+  let onAbort = (): void => {};
+  const stopped = new Promise<void>((resolve) => {
+    onAbort = () => resolve();
+  });
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return { stopped, off: () => signal.removeEventListener('abort', onAbort) };
 }
 
 function atLeast(name: string, value: number, min: number): number {

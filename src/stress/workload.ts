@@ -1,5 +1,5 @@
 import type { JournalMode } from '../sqlite/options.js';
-import type { ResolvedStressOptions } from './options.js';
+import { type ResolvedStressOptions, throwIfStopped, whenStopped } from './options.js';
 import { workerScript } from './package-paths.js';
 import type { WorkerConfig, WorkerReport } from './protocol.js';
 import { planKills } from './schedule.js';
@@ -65,6 +65,7 @@ export async function runWorkload(opts: ResolvedStressOptions, db: string, journ
     let current = first;
     for (;;) {
       const exit = await current.proc.exited;
+      if (opts.signal?.aborted) return;
       const held = current.held();
       if (held !== undefined && exit.signal === 'SIGKILL') {
         current = start({ ...current.proc.config, from: held, holdAt: null });
@@ -92,14 +93,22 @@ export async function runWorkload(opts: ResolvedStressOptions, db: string, journ
       holdAt: plan.get(worker) ?? null,
     }),
   );
+  const stop = whenStopped(opts.signal);
   try {
     // Everyone opens first, then all start at once: contention from the first transaction.
-    await Promise.all(firsts.map((w) => w.ready));
+    await Promise.race([Promise.all(firsts.map((w) => w.ready)), stop.stopped]);
+    throwIfStopped(opts.signal);
     const started = performance.now();
+    opts.onStart({ db, workers: opts.workers });
     for (const w of firsts) w.proc.go();
-    await Promise.all(firsts.map(finish));
+    await Promise.race([Promise.all(firsts.map(finish)), stop.stopped]);
+    throwIfStopped(opts.signal);
     return { tally, durationMs: performance.now() - started };
   } finally {
+    stop.off();
+    const exits = [...live].map((proc) => proc.exited);
     for (const proc of live) proc.kill();
+    // Dead before the caller removes a temporary database under them.
+    await Promise.all(exits);
   }
 }

@@ -1,9 +1,12 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { constants, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
-import { runDblock } from '../helpers/processes.js';
+import { finished, runDblock, startDblock, waitForLine } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 // Carriage returns and escape sequences belong to a terminal's progress bar, never to CI logs.
@@ -102,5 +105,60 @@ describe('dblock stress', () => {
     expect(await main(['node', 'dblock', 'stress', ...args], io)).toBe(exitCode);
     expect(out.stderr).toMatch(/^dblock: [^\n]+\n$/);
     expect(out.stdout).toBe('');
+  });
+
+  /** Processes whose command line contains `marker` (pgrep -f), other than pgrep itself. */
+  const running = (marker: string): string => spawnSync('pgrep', ['-af', marker], { encoding: 'utf8' }).stdout.trim();
+
+  it('stops on SIGINT: workers killed, the temporary database removed, exit 130', { timeout: 30_000 }, async () => {
+    const tmp = tempDir();
+    const child = startDblock(['stress', '--workers', '2', '--ops', '10000000', '--verbose'], {
+      env: { ...process.env, TMPDIR: tmp },
+    });
+    const line = await waitForLine(child, (l) => l.includes('workers writing'), 'stderr');
+    const db = line.slice(line.indexOf('/'));
+    expect(existsSync(db)).toBe(true);
+    expect(running(db)).not.toBe('');
+    const done = finished(child);
+    child.kill('SIGINT');
+    const run = await done;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('stress run stopped by SIGINT; the temporary database was removed');
+    expect(existsSync(dirname(db))).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(running(db)).toBe('');
+  });
+
+  it('stops a command run on SIGTERM: the running commands get it too, exit 143', { timeout: 30_000 }, async () => {
+    const dir = tempDir();
+    const marker = `dblock-stress-test-${process.pid}-${Date.now()}`;
+    // The command says it runs through a FIFO (its stdout is not ours), read without blocking.
+    const fifo = join(dir, 'started');
+    execFileSync('mkfifo', [fifo]);
+    const started = new Socket({ fd: openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK), readable: true, writable: false });
+    const child = startDblock([
+      'stress',
+      '--db',
+      join(dir, 'target'),
+      '--workers',
+      '2',
+      '--ops',
+      '1000',
+      '--',
+      process.execPath,
+      '-e',
+      "require('fs').writeFileSync(process.argv[1], 'x'); setInterval(() => {}, 1000)",
+      fifo,
+      marker,
+    ]);
+    await once(started, 'data');
+    started.destroy();
+    const done = finished(child);
+    child.kill('SIGTERM');
+    const run = await done;
+    expect(run.code).toBe(143);
+    expect(run.stderr).toContain('stress run stopped by SIGTERM');
+    expect(run.stdout).toBe('');
+    expect(running(marker)).toBe('');
   });
 });

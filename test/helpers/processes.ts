@@ -102,8 +102,13 @@ export function runDblock(args: string[], options: Parameters<typeof spawn>[2] =
   return finished(startDblock(args, options));
 }
 
-/** Read lines from a child's stdout until one satisfies `predicate`. */
-export function waitForLine(child: ChildProcess, predicate: (line: string) => boolean): Promise<string> {
+/** Read lines from a child's stdout (or stderr) until one satisfies `predicate`. */
+export function waitForLine(
+  child: ChildProcess,
+  predicate: (line: string) => boolean,
+  from: 'stdout' | 'stderr' = 'stdout',
+): Promise<string> {
+  const stream = child[from];
   return new Promise((resolve, reject) => {
     let buffer = '';
     const onData = (chunk: Buffer): void => {
@@ -112,14 +117,14 @@ export function waitForLine(child: ChildProcess, predicate: (line: string) => bo
       buffer = lines.pop() ?? '';
       const hit = lines.find(predicate);
       if (hit !== undefined) {
-        child.stdout?.off('data', onData);
-        child.stdout?.off('end', onEnd);
+        stream?.off('data', onData);
+        stream?.off('end', onEnd);
         resolve(hit);
       }
     };
-    // 'end' of stdout, not 'exit': output may still be buffered when the process has exited.
-    const onEnd = (): void => reject(new Error('child closed its output before the expected line'));
-    child.stdout?.on('data', onData);
-    child.stdout?.once('end', onEnd);
+    // 'end' of the stream, not 'exit': output may still be buffered when the process has exited.
+    const onEnd = (): void => reject(new Error(`child closed its ${from} before the expected line`));
+    stream?.on('data', onData);
+    stream?.once('end', onEnd);
   });
 }
