@@ -121,6 +121,37 @@ describe('dblock exec', () => {
     },
   );
 
+  it('does not send a Ctrl-C typed at the terminal twice (the command already got it from the terminal)', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'app.db');
+    // Counts its SIGINTs; on SIGTERM (forwarded by dblock) prints the count and exits.
+    const child = join(dir, 'count.js');
+    writeFileSync(
+      child,
+      [
+        'let n = 0;',
+        "process.on('SIGINT', () => console.log('sigint ' + ++n));",
+        "process.on('SIGTERM', () => { console.log('total ' + n); process.exit(0); });",
+        "console.log('ready ' + process.ppid);",
+        'setInterval(() => {}, 1000);',
+      ].join('\n'),
+    );
+    // script(1) runs dblock on a pseudo-terminal, in its foreground process group; \x03 typed into it is Ctrl-C.
+    const term = startProcess('script', ['-qec', `"${NODE}" "${BIN}" exec --db "${db}" -- "${NODE}" "${child}"`, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const done = finished(term);
+    const ready = await waitForLine(term, (line) => line.includes('ready '));
+    const dblockPid = Number(/ready (\d+)/.exec(ready)?.[1]);
+    term.stdin?.write('\x03');
+    await waitForLine(term, (line) => line.includes('sigint 1'));
+    process.kill(dblockPid, 'SIGTERM'); // forwarded after any SIGINT dblock would have forwarded
+    const total = await waitForLine(term, (line) => line.includes('total '));
+    expect(total.trim()).toBe('total 1');
+    term.stdin?.end();
+    await done;
+  });
+
   it('returns 128+N when the forwarded signal kills the child', async () => {
     const db = join(tempDir(), 'app.db');
     const wrapper = startDblock(['exec', '--db', db, '--', NODE, '-e', "console.log('ready'); setInterval(() => {}, 1000)"]);

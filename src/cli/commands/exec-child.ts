@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { DblockError, EXIT } from '../../errors.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
 import type { CommandContext } from '../command-context.js';
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+/** Signals a terminal sends to its whole foreground process group when a key is typed. */
+const KEYBOARD_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT']);
 
 /** What the child gets besides its command line. */
 export interface ChildSetup {
@@ -27,6 +30,9 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
       return;
     }
     const forward = (signal: NodeJS.Signals): void => {
+      // Ctrl-C / Ctrl-\ at the terminal reached CMD already (same process group): a second copy would
+      // make e.g. the sqlite3 shell quit after two presses instead of three.
+      if (KEYBOARD_SIGNALS.has(signal) && inTerminalForeground()) return;
       child.kill(signal);
     };
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
@@ -53,6 +59,25 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
       else done(code ?? EXIT.SOFTWARE);
     });
   });
+}
+
+/**
+ * Whether this process is in the foreground process group of its controlling terminal, where a
+ * typed Ctrl-C reaches every member (Linux /proc; elsewhere false, so signals are forwarded).
+ */
+export function inTerminalForeground(): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync('/proc/self/stat', 'utf8');
+  } catch {
+    return false;
+  }
+  // After "pid (comm)": state ppid pgrp session tty_nr tpgid …
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const pgrp = Number(fields[2]);
+  const ttyNr = Number(fields[4]);
+  const tpgid = Number(fields[5]);
+  return ttyNr !== 0 && tpgid > 0 && tpgid === pgrp;
 }
 
 /** Like a shell: 127 when the program is not found, 126 when it cannot be executed. */
