@@ -20,7 +20,13 @@ export async function runCommandStress(
   db: string,
   kept: boolean,
 ): Promise<StressReport> {
-  const prefix = opts.mode === 'unsafe' ? [] : [process.execPath, dblockBin(), 'exec', '--verbose', '--db', db, '--'];
+  const { backend, lockDir } = opts.lock;
+  const lockFlags = [
+    ...(backend === undefined ? [] : ['--backend', backend]),
+    ...(lockDir === undefined ? [] : ['--lock-dir', lockDir]),
+  ];
+  const prefix =
+    opts.mode === 'unsafe' ? [] : [process.execPath, dblockBin(), 'exec', '--verbose', '--db', db, ...lockFlags, '--'];
   const total = opts.workers * opts.ops;
   const latencies: number[] = [];
   const waits: number[] = [];
@@ -61,7 +67,7 @@ export async function runCommandStress(
     throw err;
   });
   // Only `.lock`: `dblock exec` never takes `.init.lock`, so probing it would just leave a new file beside the target.
-  const lockProblems = await probeLocks(db, integrity.journalMode as JournalMode | null, ['lock']);
+  const lockProblems = await probeLocks(db, integrity.journalMode as JournalMode | null, ['lock'], opts.lock);
   problems.push(...lockProblems, ...integrity.problems);
   return {
     ok: problems.length === 0,

@@ -1,4 +1,6 @@
+import type { BackendName } from '../backend/types.js';
 import { DblockError } from '../errors.js';
+import { selectBackend } from '../lock/backends.js';
 
 /**
  * How stress workers write. `serialized`: through dblock's sidecar lock. `wal`: SQLite's own locking
@@ -28,6 +30,10 @@ export interface StressOptions {
   seed?: number | undefined;
   /** Keep the temporary database. @default false */
   keep?: boolean | undefined;
+  /** Lock backend of the workers (and of `dblock exec` for a command). @default 'flock' */
+  backend?: BackendName | undefined;
+  /** Keep the sidecars in this directory instead of beside the database. */
+  lockDir?: string | undefined;
   /** Run this command per operation under `dblock exec`, instead of the built-in workload. */
   command?: readonly string[] | undefined;
   /** Called as operations finish (for a progress display). */
@@ -53,6 +59,12 @@ export interface StressProgress {
   readonly kills: number;
 }
 
+/** The lock options every process of a run shares. */
+export interface StressLock {
+  readonly backend?: BackendName | undefined;
+  readonly lockDir?: string | undefined;
+}
+
 /** Options with defaults applied and values checked. */
 export interface ResolvedStressOptions {
   readonly db: string | undefined;
@@ -63,6 +75,8 @@ export interface ResolvedStressOptions {
   readonly kill: number;
   readonly seed: number;
   readonly keep: boolean;
+  /** How every process of the run finds the lock: backend and sidecar directory. */
+  readonly lock: StressLock;
   readonly command: readonly string[] | undefined;
   readonly onProgress: (progress: StressProgress) => void;
   readonly onStart: (start: StressStart) => void;
@@ -90,6 +104,7 @@ export function resolveStressOptions(options: StressOptions): ResolvedStressOpti
     kill,
     seed: options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : atLeast('seed', options.seed, 0),
     keep: options.keep === true,
+    lock: { backend: selectBackend(options.backend).name, lockDir: options.lockDir },
     command,
     onProgress: options.onProgress ?? (() => {}),
     onStart: options.onStart ?? (() => {}),

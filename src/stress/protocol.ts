@@ -1,7 +1,7 @@
 import { writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { JournalMode } from '../sqlite/options.js';
-import type { StressMode } from './options.js';
+import type { StressLock, StressMode } from './options.js';
 
 /**
  * The worker's report channel is a plain pipe on fd 3, written with blocking `writeSync`, not Node's
@@ -29,6 +29,7 @@ export interface WorkerConfig {
   readonly txnRows: number;
   /** Stop inside this transaction, or the first later one that begins (rows inserted, before COMMIT), report `hold` and wait to be killed. */
   readonly holdAt: number | null;
+  readonly lock: StressLock;
 }
 
 /** One line on the report pipe. Times are milliseconds. */

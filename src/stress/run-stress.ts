@@ -28,10 +28,10 @@ export async function runStress(options: StressOptions = {}): Promise<StressRepo
 }
 
 async function runBuiltIn(opts: ResolvedStressOptions, db: string, kept: boolean): Promise<StressReport> {
-  const journalMode = await prepareStressDatabase(db);
+  const journalMode = await prepareStressDatabase(db, opts.lock);
   const { tally: run, durationMs } = await runWorkload(opts, db, journalMode);
-  const lockProblems = await probeLocks(db, journalMode);
-  const rows = await checkRows(db, run.committed, opts.txnRows);
+  const lockProblems = await probeLocks(db, journalMode, ['lock', 'init'], opts.lock);
+  const rows = await checkRows(db, run.committed, opts.txnRows, opts.lock);
   const integrity = await checkIntegrity(db, journalMode);
   const committedTxns = run.committed.reduce((sum, seqs) => sum + seqs.size, 0);
   const rowsExpected = opts.workers * opts.ops * opts.txnRows;

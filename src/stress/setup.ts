@@ -5,6 +5,7 @@ import { DblockError } from '../errors.js';
 import { canonicalizeTarget } from '../path/canonicalize.js';
 import { openDatabase } from '../sqlite/open-database.js';
 import type { JournalMode } from '../sqlite/options.js';
+import type { StressLock } from './options.js';
 import { STRESS_SCHEMA, STRESS_TABLE } from './table.js';
 
 /** The database a run uses, and how to clean up after it. */
@@ -33,9 +34,9 @@ export function resolveStressTarget(db: string | undefined): StressTarget {
  * a stress run on someone's existing database must not switch its journal mode.
  * @throws DblockError ENOTDB for a file that is not SQLite
  */
-export async function prepareStressDatabase(db: string): Promise<JournalMode> {
-  const journalMode = await currentJournalMode(db);
-  const database = await openDatabase(db, { journalMode });
+export async function prepareStressDatabase(db: string, lock: StressLock = {}): Promise<JournalMode> {
+  const journalMode = await currentJournalMode(db, lock);
+  const database = await openDatabase(db, { journalMode, ...lock });
   try {
     await database.write((sqlite) => {
       sqlite.exec(STRESS_SCHEMA);
@@ -48,10 +49,10 @@ export async function prepareStressDatabase(db: string): Promise<JournalMode> {
 }
 
 /** The journal mode in force; WAL for a database that does not exist yet. */
-export async function currentJournalMode(db: string): Promise<JournalMode> {
+export async function currentJournalMode(db: string, lock: StressLock = {}): Promise<JournalMode> {
   let database: Awaited<ReturnType<typeof openDatabase>>;
   try {
-    database = await openDatabase(db, { readonly: true });
+    database = await openDatabase(db, { readonly: true, ...lock });
   } catch (err) {
     if (err instanceof DblockError && err.code === 'ENOINPUT') return 'wal';
     throw err;

@@ -5,6 +5,7 @@ import { checkDatabase } from '../sqlite/check.js';
 import type { Database } from '../sqlite/database.js';
 import { openDatabase } from '../sqlite/open-database.js';
 import type { JournalMode } from '../sqlite/options.js';
+import type { StressLock } from './options.js';
 import { STRESS_TABLE } from './table.js';
 
 /** What the database checks found. */
@@ -42,8 +43,9 @@ export async function checkRows(
   db: string,
   committed: readonly Set<number>[],
   txnRows: number,
+  lock: StressLock = {},
 ): Promise<{ rowsFound: number; problems: string[] }> {
-  const database = await openDatabase(db, { readonly: true });
+  const database = await openDatabase(db, { readonly: true, ...lock });
   let groups: { worker: number; seq: number; n: number; distinct: number }[];
   try {
     groups = await database.read(
@@ -89,11 +91,12 @@ export async function probeLocks(
   db: string,
   journalMode: JournalMode | null,
   sidecars: readonly SidecarKind[] = ['lock', 'init'],
+  options: StressLock = {},
 ): Promise<string[]> {
   const problems: string[] = [];
   for (const sidecar of sidecars) {
     try {
-      (await lock(db, { sidecar, timeout: 0 })).release();
+      (await lock(db, { sidecar, timeout: 0, ...options })).release();
     } catch (err) {
       problems.push(`the ${sidecar === 'lock' ? '.lock' : '.init.lock'} sidecar is still held: ${(err as Error).message}`);
     }
@@ -101,7 +104,7 @@ export async function probeLocks(
   if (journalMode === null) return problems;
   let database: Database | undefined;
   try {
-    database = await openDatabase(db, { concurrency: 'wal', journalMode, busyTimeoutMs: 0, lockTimeoutMs: 0 });
+    database = await openDatabase(db, { concurrency: 'wal', journalMode, busyTimeoutMs: 0, lockTimeoutMs: 0, ...options });
     await database.write(() => {});
   } catch (err) {
     const held = err instanceof DblockError && err.code === 'ELOCKTIMEOUT';

@@ -1,7 +1,7 @@
 import { openConnection, type SqliteConnection } from '../sqlite/connection.js';
 import { openDatabase } from '../sqlite/open-database.js';
 import type { JournalMode } from '../sqlite/options.js';
-import type { StressMode } from './options.js';
+import type { StressLock, StressMode } from './options.js';
 
 /** One write transaction at a time, in whichever way the stress mode writes. */
 export interface StressWriter {
@@ -13,9 +13,14 @@ export interface StressWriter {
 }
 
 /** Open `db` (canonical, already initialised by the runner) the way `mode` says. */
-export async function openStressWriter(db: string, mode: StressMode, journalMode: JournalMode): Promise<StressWriter> {
+export async function openStressWriter(
+  db: string,
+  mode: StressMode,
+  journalMode: JournalMode,
+  lock: StressLock,
+): Promise<StressWriter> {
   if (mode === 'unsafe') return openBareWriter(db);
-  const database = await openDatabase(db, { concurrency: mode, journalMode });
+  const database = await openDatabase(db, { concurrency: mode, journalMode, ...lock });
   return {
     write: (fn) => database.write(fn),
     retries: () => database.stats().busyRetries,

@@ -91,6 +91,7 @@ export async function runWorkload(opts: ResolvedStressOptions, db: string, journ
       to: opts.ops,
       txnRows: opts.txnRows,
       holdAt: plan.get(worker) ?? null,
+      lock: opts.lock,
     }),
   );
   const stop = whenStopped(opts.signal);

@@ -100,11 +100,32 @@ describe('dblock stress', () => {
     [['--workers', '2', '--kill', '3'], 64],
     [['--kill', '1', '--', 'true'], 64],
     [['--db', '/nonexistent-dblock-dir/app.db'], 66],
+    [['--backend', 'nfs'], 64],
   ])('refuses %j with exit %i and one line', async (args, exitCode) => {
     const { io, out } = captureIo();
     expect(await main(['node', 'dblock', 'stress', ...args], io)).toBe(exitCode);
     expect(out.stderr).toMatch(/^dblock: [^\n]+\n$/);
     expect(out.stdout).toBe('');
+  });
+
+  it('uses --lock-dir for every sidecar of the run, and --backend mkdir for its locks', { timeout: 30_000 }, async () => {
+    const dir = tempDir();
+    const locks = tempDir();
+    const db = join(dir, 'app.db');
+    const inDir = await runDblock(['stress', '--db', db, '--lock-dir', locks, '--workers', '3', '--ops', '10', '--json']);
+    expect(inDir.code).toBe(0);
+    expect(JSON.parse(inDir.stdout)).toMatchObject({ ok: true, rowsFound: 30, locks: 'free' });
+    expect(readdirSync(dir).some((name) => name.includes('.lock'))).toBe(false);
+    expect(readdirSync(locks).filter((name) => name.endsWith('-app.db.lock') || name.endsWith('-app.db.init.lock'))).toHaveLength(
+      2,
+    );
+
+    const other = join(tempDir(), 'other.db');
+    const mkdir = await runDblock(['stress', '--db', other, '--backend', 'mkdir', '--workers', '3', '--ops', '10', '--json']);
+    expect(mkdir.code).toBe(0);
+    expect(JSON.parse(mkdir.stdout)).toMatchObject({ ok: true, rowsFound: 30, locks: 'free' });
+    // flock would have left its sidecar files; mkdir's lock directories are gone once released.
+    expect(readdirSync(dirname(other)).filter((name) => name.includes('.lock'))).toEqual([]);
   });
 
   /** Processes whose command line contains `marker` (pgrep -f), other than pgrep itself. */

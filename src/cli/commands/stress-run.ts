@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import type { BackendName } from '../../backend/types.js';
 import { DblockError, EXIT } from '../../errors.js';
 import { parseCount } from '../../options.js';
 import type { StressMode } from '../../stress/options.js';
@@ -32,6 +33,8 @@ export async function runStressCommand(ctx: CommandContext, flags: StressFlags, 
       kill: count(flags.kill, 'kill'),
       seed: count(flags.seed, 'seed'),
       keep: flags.keep === true,
+      backend: flags.backend as BackendName | undefined,
+      lockDir: flags.lockDir,
       command: args,
       onProgress: (p) => progress.update(p),
       onStart: ({ db, workers }) => {

@@ -12,6 +12,8 @@ export interface StressFlags {
   kill?: string;
   seed?: string;
   keep?: boolean;
+  backend?: string;
+  lockDir?: string;
 }
 
 /** Register `dblock stress` (the run itself is loaded lazily from stress-run.ts). */
@@ -29,12 +31,15 @@ export function registerStress(program: Command, io: CliIo, state: RunState): Co
     .option('--kill <k>', 'SIGKILL K workers inside a transaction, then restart them')
     .option('--seed <s>', 'seed of the kill schedule, to replay a run (default: random, reported)')
     .option('--keep', 'keep the temporary database and print its path')
+    .option('--backend <name>', 'lock backend: flock (default) or mkdir (portable: NFS, SMB)')
+    .option('--lock-dir <dir>', 'keep sidecars in DIR (for databases in read-only directories)')
     .addHelpText(
       'after',
       examples([
         'dblock stress                               # 8 workers × 40 transactions, then verify',
         'dblock stress --workers 16 --ops 1000 --kill 3 --json',
         'dblock stress --mode unsafe                 # what happens without dblock',
+        'dblock stress --backend mkdir --lock-dir /tmp/locks',
         'dblock stress --db app.db -- ./worker.sh    # each op: dblock exec --db app.db -- ./worker.sh',
       ]),
     );
