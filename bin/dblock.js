@@ -4,12 +4,11 @@
 // (src/cli/fast-exec.ts); everything else loads the full CLI.
 const argv = process.argv;
 
-/** `dblock … | head`: a reader that went away is not an error worth a stack trace. */
+/** `dblock … | head`: a reader that went away is not an error worth a stack trace (the output is dropped). */
 function quietEpipe() {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw err;
+      if (err.code !== 'EPIPE') throw err;
     });
   }
 }

@@ -21,13 +21,15 @@ export const processIo: CliIo = {
 
 const quieted = new WeakSet<NodeJS.WriteStream>();
 
-/** `dblock … | head`: a reader that went away is not an error worth a stack trace. */
+/**
+ * `dblock … | head`: a reader that went away is not an error worth a stack trace. The output is
+ * dropped and the command ends with its own status (exiting here would lose it, e.g. 127).
+ */
 function quietOnEpipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   if (quieted.has(stream)) return stream;
   quieted.add(stream);
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
+    if (err.code !== 'EPIPE') throw err;
   });
   return stream;
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 
 const STDERR_TAIL_BYTES = 2000;
@@ -18,18 +18,23 @@ export interface OpResult {
 
 /**
  * Run one operation (`argv`, with `env` added) to its end; stdout is dropped, stderr kept for a failure
- * report. `signal` stops it with SIGTERM (`dblock exec` forwards that to the command).
+ * report. While it runs, its process is in `running` (so the runner can stop it).
  */
-export function runOp(argv: readonly string[], env: Record<string, string>, signal?: AbortSignal): Promise<OpResult> {
+export function runOp(argv: readonly string[], env: Record<string, string>, running?: Set<ChildProcess>): Promise<OpResult> {
   const started = performance.now();
   const [file, ...args] = argv as [string, ...string[]];
   return new Promise((resolve) => {
     let stderr = '';
-    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env }, signal });
+    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    running?.add(child);
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL_BYTES);
     });
+    let finished = false;
     const finish = (status: number): void => {
+      if (finished) return;
+      finished = true;
+      running?.delete(child);
       const waited = ACQUIRED.exec(stderr);
       resolve({
         status,
@@ -39,10 +44,18 @@ export function runOp(argv: readonly string[], env: Record<string, string>, sign
       });
     };
     child.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.name === 'AbortError') return; // 'close' follows with the signal
       stderr += err.message;
       finish(err.code === 'ENOENT' ? 127 : 126);
     });
-    child.once('close', (code, signal) => finish(signal === null ? (code ?? 1) : 128 + (constants.signals[signal] ?? 0)));
+    const status = (code: number | null, signal: NodeJS.Signals | null): number =>
+      signal === null ? (code ?? 1) : 128 + (constants.signals[signal] ?? 0);
+    // 'close' (all of stderr read), except after a SIGKILL: a command that outlived its dblock exec
+    // still holds the stderr pipe open, and 'close' would never come.
+    child.once('close', (code, signal) => finish(status(code, signal)));
+    child.once('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') return;
+      finish(status(code, signal));
+      child.stderr?.destroy(); // or the pipe the orphan holds keeps this process alive
+    });
   });
 }

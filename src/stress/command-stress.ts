@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { DblockError } from '../errors.js';
 import type { JournalMode } from '../sqlite/options.js';
 import { runOp } from './command-op.js';
@@ -7,6 +8,8 @@ import { round, type StressReport, summarize } from './report.js';
 import { checkIntegrity, probeLocks } from './verify.js';
 
 const MAX_PROBLEMS = 10;
+/** After a stop, how long a command may take to end on SIGTERM before its `dblock exec` is SIGKILLed. */
+const STOP_GRACE_MS = 5000;
 
 /**
  * `dblock stress -- CMD`: `workers` lanes each run CMD `ops` times in a row, each under
@@ -37,7 +40,7 @@ export async function runCommandStress(
   const lane = async (worker: number): Promise<void> => {
     for (let op = 0; op < opts.ops && !opts.signal?.aborted; op++) {
       const env = { DBLOCK_WORKER: String(worker), DBLOCK_OP: String(op), DBLOCK_DB: db };
-      const result = await runOp([...prefix, ...command], env, opts.signal);
+      const result = await runOp([...prefix, ...command], env, running);
       if (opts.signal?.aborted) return;
       done += 1;
       if (result.status === 0) {
@@ -54,9 +57,24 @@ export async function runCommandStress(
       opts.onProgress({ done, total, failed, kills: 0 });
     }
   };
+  // A stop: SIGTERM to every running `dblock exec` (it forwards it to the command), SIGKILL after a grace period.
+  const running = new Set<ChildProcess>();
+  let grace: NodeJS.Timeout | undefined;
+  const onStop = (): void => {
+    for (const child of running) child.kill('SIGTERM');
+    grace = setTimeout(() => {
+      for (const child of running) child.kill('SIGKILL');
+    }, STOP_GRACE_MS);
+  };
+  opts.signal?.addEventListener('abort', onStop, { once: true });
   const started = performance.now();
-  opts.onStart({ db, workers: opts.workers });
-  await Promise.all(Array.from({ length: opts.workers }, (_, worker) => lane(worker)));
+  try {
+    opts.onStart({ db, workers: opts.workers });
+    await Promise.all(Array.from({ length: opts.workers }, (_, worker) => lane(worker)));
+  } finally {
+    opts.signal?.removeEventListener('abort', onStop);
+    clearTimeout(grace);
+  }
   throwIfStopped(opts.signal);
   const durationMs = performance.now() - started;
   if (failed > problems.length) problems.push(`… ${failed} of ${total} commands failed in all`);

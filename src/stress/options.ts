@@ -38,6 +38,8 @@ export interface StressOptions {
   command?: readonly string[] | undefined;
   /** Called as operations finish (for a progress display). */
   onProgress?: ((progress: StressProgress) => void) | undefined;
+  /** Called once the database is chosen (before anything is written), with its canonical path. */
+  onTarget?: ((db: string) => void) | undefined;
   /** Called once, when every worker is ready and writing starts. */
   onStart?: ((start: StressStart) => void) | undefined;
   /** Stop the run: workers are killed, a temporary database is removed, and `runStress` rejects with `EABORTED`. */
@@ -79,6 +81,7 @@ export interface ResolvedStressOptions {
   readonly lock: StressLock;
   readonly command: readonly string[] | undefined;
   readonly onProgress: (progress: StressProgress) => void;
+  readonly onTarget: (db: string) => void;
   readonly onStart: (start: StressStart) => void;
   readonly signal: AbortSignal | undefined;
 }
@@ -107,6 +110,7 @@ export function resolveStressOptions(options: StressOptions): ResolvedStressOpti
     lock: { backend: selectBackend(options.backend).name, lockDir: options.lockDir },
     command,
     onProgress: options.onProgress ?? (() => {}),
+    onTarget: options.onTarget ?? (() => {}),
     onStart: options.onStart ?? (() => {}),
     signal: options.signal,
   };

@@ -1,5 +1,5 @@
 import { runCommandStress } from './command-stress.js';
-import { type ResolvedStressOptions, resolveStressOptions, type StressOptions } from './options.js';
+import { type ResolvedStressOptions, resolveStressOptions, type StressOptions, throwIfStopped } from './options.js';
 import { round, type StressReport, summarize } from './report.js';
 import { prepareStressDatabase, resolveStressTarget } from './setup.js';
 import { checkIntegrity, checkRows, probeLocks } from './verify.js';
@@ -17,8 +17,10 @@ import { runWorkload } from './workload.js';
  */
 export async function runStress(options: StressOptions = {}): Promise<StressReport> {
   const opts = resolveStressOptions(options);
+  throwIfStopped(opts.signal);
   const target = resolveStressTarget(opts.db);
   const kept = !target.temporary || opts.keep;
+  opts.onTarget(target.db);
   try {
     if (opts.command !== undefined) return await runCommandStress(opts, opts.command, target.db, kept);
     return await runBuiltIn(opts, target.db, kept);
@@ -30,6 +32,7 @@ export async function runStress(options: StressOptions = {}): Promise<StressRepo
 async function runBuiltIn(opts: ResolvedStressOptions, db: string, kept: boolean): Promise<StressReport> {
   const journalMode = await prepareStressDatabase(db, opts.lock);
   const { tally: run, durationMs } = await runWorkload(opts, db, journalMode);
+  throwIfStopped(opts.signal); // no verdict on a run cut short
   const lockProblems = await probeLocks(db, journalMode, ['lock', 'init'], opts.lock);
   const rows = await checkRows(db, run.committed, opts.txnRows, opts.lock);
   const integrity = await checkIntegrity(db, journalMode);

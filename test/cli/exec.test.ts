@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -150,6 +151,37 @@ describe('dblock exec', () => {
     expect(total.trim()).toBe('total 1');
     term.stdin?.end();
     await done;
+  });
+
+  it('forwards a SIGINT sent with kill when it does not read from the terminal (a background job of a script)', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'app.db');
+    const child = join(dir, 'count.js');
+    writeFileSync(
+      child,
+      "process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(0); }); console.log('ready ' + process.ppid); setInterval(() => {}, 1000);",
+    );
+    // In the terminal's foreground group, but stdin is /dev/null: the signal can only have come from kill.
+    const term = startProcess(
+      'script',
+      ['-qec', `"${NODE}" "${BIN}" exec --db "${db}" -- "${NODE}" "${child}" < /dev/null`, '/dev/null'],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    const done = finished(term);
+    const ready = await waitForLine(term, (line) => line.includes('ready '));
+    process.kill(Number(/ready (\d+)/.exec(ready)?.[1]), 'SIGINT');
+    await waitForLine(term, (line) => line.includes('got SIGINT'));
+    term.stdin?.end();
+    await done;
+  });
+
+  it('keeps its exit status when its stderr reader is gone (EPIPE)', async () => {
+    const wrapper = startDblock(['exec', '--db', join(tempDir(), 'app.db'), '--', '/nonexistent-dblock-command']);
+    wrapper.stderr?.destroy(); // the "command not found" line meets a closed pipe
+    const [code] = (await once(wrapper, 'exit')) as [number | null];
+    expect(code).toBe(127);
   });
 
   it('returns 128+N when the forwarded signal kills the child', async () => {

@@ -182,4 +182,51 @@ describe('dblock stress', () => {
     expect(run.stdout).toBe('');
     expect(running(marker)).toBe('');
   });
+
+  /** A command that says it runs through a FIFO (its stdout is not ours) and ignores SIGTERM. */
+  const stubbornCommand = (dir: string, marker: string): { command: string[]; started: Promise<unknown> } => {
+    const fifo = join(dir, 'started');
+    execFileSync('mkfifo', [fifo]);
+    const reader = new Socket({ fd: openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK), readable: true, writable: false });
+    const started = once(reader, 'data').finally(() => reader.destroy());
+    const code =
+      "process.on('SIGTERM', () => {}); require('fs').writeFileSync(process.argv[1], 'x'); setInterval(() => {}, 1000);";
+    return { command: [process.execPath, '-e', code, fifo, marker], started };
+  };
+
+  it('ends at once on a second signal when a command ignores the first', { timeout: 30_000 }, async () => {
+    const dir = tempDir();
+    const marker = `dblock-stress-stubborn-${process.pid}-${Date.now()}`;
+    try {
+      const { command, started } = stubbornCommand(dir, marker);
+      const child = startDblock(['stress', '--db', join(dir, 'target'), '--workers', '1', '--ops', '1', '--', ...command]);
+      await started;
+      const done = finished(child);
+      child.kill('SIGTERM');
+      await waitForLine(child, (l) => l.includes('SIGTERM: stopping the workers'), 'stderr');
+      child.kill('SIGINT');
+      expect((await done).signal).toBe('SIGINT');
+    } finally {
+      spawnSync('pkill', ['-KILL', '-f', marker]);
+    }
+  });
+
+  it('SIGKILLs a dblock exec whose command ignores SIGTERM after a grace period, then exits 143', {
+    timeout: 30_000,
+  }, async () => {
+    const dir = tempDir();
+    const marker = `dblock-stress-grace-${process.pid}-${Date.now()}`;
+    try {
+      const { command, started } = stubbornCommand(dir, marker);
+      const child = startDblock(['stress', '--db', join(dir, 'target'), '--workers', '1', '--ops', '1', '--', ...command]);
+      await started;
+      const done = finished(child);
+      child.kill('SIGTERM');
+      const run = await done;
+      expect(run.code).toBe(143);
+      expect(running(`dblock.js exec --verbose --db ${join(dir, 'target')}`)).toBe('');
+    } finally {
+      spawnSync('pkill', ['-KILL', '-f', marker]);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
+import { isatty } from 'node:tty';
 import { DblockError, EXIT } from '../../errors.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
 import type { CommandContext } from '../command-context.js';
@@ -31,8 +32,10 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
     }
     const forward = (signal: NodeJS.Signals): void => {
       // Ctrl-C / Ctrl-\ at the terminal reached CMD already (same process group): a second copy would
-      // make e.g. the sqlite3 shell quit after two presses instead of three.
-      if (KEYBOARD_SIGNALS.has(signal) && inTerminalForeground()) return;
+      // make e.g. the sqlite3 shell quit after two presses instead of three. Node cannot see who sent
+      // a signal, so this is a judgement: typed only if we are in the terminal's foreground group and
+      // read from the terminal (a script's background job shares the group but reads /dev/null).
+      if (KEYBOARD_SIGNALS.has(signal) && isatty(0) && inTerminalForeground()) return;
       child.kill(signal);
     };
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);

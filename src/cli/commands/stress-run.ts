@@ -19,7 +19,16 @@ export async function runStressCommand(ctx: CommandContext, flags: StressFlags, 
   const progress = await createProgress(ctx.io, ctx.out.flags.quiet === true);
   // Ctrl-C, a CI timeout, a closed terminal: stop the workers and remove the temporary database.
   const stopper = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => stopper.abort(signal);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!stopper.signal.aborted) {
+      ctx.out.note(`${signal}: stopping the workers (send it again to quit at once)`);
+      stopper.abort(signal);
+      return;
+    }
+    // A second signal: the user insists. Stop listening and let it end this process at once.
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    process.kill(process.pid, signal);
+  };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   let report: Awaited<ReturnType<typeof runStress>> | undefined;
   let written: string | undefined;
@@ -37,10 +46,10 @@ export async function runStressCommand(ctx: CommandContext, flags: StressFlags, 
       lockDir: flags.lockDir,
       command: args,
       onProgress: (p) => progress.update(p),
-      onStart: ({ db, workers }) => {
+      onTarget: (db) => {
         written = db;
-        ctx.out.verbose(`stress: ${workers} workers writing ${db}`);
       },
+      onStart: ({ db, workers }) => ctx.out.verbose(`stress: ${workers} workers writing ${db}`),
       signal: stopper.signal,
     });
   } catch (err) {
