@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -122,59 +122,42 @@ describe('dblock exec', () => {
     },
   );
 
-  it('does not send a Ctrl-C typed at the terminal twice (the command already got it from the terminal)', async () => {
+  /**
+   * `dblock exec -- node SCRIPT` on a pseudo-terminal (script(1)), in its foreground process group,
+   * where \x03 written to the terminal is a typed Ctrl-C. SCRIPT prints `ready <dblock pid>` first.
+   */
+  const inTerminal = async (script: string[], redirect = ''): Promise<{ term: ChildProcess; dblockPid: number }> => {
     const dir = tempDir();
-    const db = join(dir, 'app.db');
+    const child = join(dir, 'child.js');
+    writeFileSync(child, [...script, "console.log('ready ' + process.ppid);", 'setInterval(() => {}, 1000);'].join('\n'));
+    const line = `"${NODE}" "${BIN}" exec --db "${join(dir, 'app.db')}" -- "${NODE}" "${child}" ${redirect}`;
+    const term = startProcess('script', ['-qec', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const ready = await waitForLine(term, (l) => l.includes('ready '));
+    return { term, dblockPid: Number(/ready (\d+)/.exec(ready)?.[1]) };
+  };
+
+  it('does not send a Ctrl-C typed at the terminal twice (the command already got it from the terminal)', async () => {
     // Counts its SIGINTs; on SIGTERM (forwarded by dblock) prints the count and exits.
-    const child = join(dir, 'count.js');
-    writeFileSync(
-      child,
-      [
-        'let n = 0;',
-        "process.on('SIGINT', () => console.log('sigint ' + ++n));",
-        "process.on('SIGTERM', () => { console.log('total ' + n); process.exit(0); });",
-        "console.log('ready ' + process.ppid);",
-        'setInterval(() => {}, 1000);',
-      ].join('\n'),
-    );
-    // script(1) runs dblock on a pseudo-terminal, in its foreground process group; \x03 typed into it is Ctrl-C.
-    const term = startProcess('script', ['-qec', `"${NODE}" "${BIN}" exec --db "${db}" -- "${NODE}" "${child}"`, '/dev/null'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const done = finished(term);
-    const ready = await waitForLine(term, (line) => line.includes('ready '));
-    const dblockPid = Number(/ready (\d+)/.exec(ready)?.[1]);
+    const { term, dblockPid } = await inTerminal([
+      'let n = 0;',
+      "process.on('SIGINT', () => console.log('sigint ' + ++n));",
+      "process.on('SIGTERM', () => { console.log('total ' + n); process.exit(0); });",
+    ]);
     term.stdin?.write('\x03');
-    await waitForLine(term, (line) => line.includes('sigint 1'));
+    await waitForLine(term, (l) => l.includes('sigint 1'));
     process.kill(dblockPid, 'SIGTERM'); // forwarded after any SIGINT dblock would have forwarded
-    const total = await waitForLine(term, (line) => line.includes('total '));
+    const total = await waitForLine(term, (l) => l.includes('total '));
     expect(total.trim()).toBe('total 1');
-    term.stdin?.end();
-    await done;
   });
 
   it('forwards a SIGINT sent with kill when it does not read from the terminal (a background job of a script)', async () => {
-    const dir = tempDir();
-    const db = join(dir, 'app.db');
-    const child = join(dir, 'count.js');
-    writeFileSync(
-      child,
-      "process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(0); }); console.log('ready ' + process.ppid); setInterval(() => {}, 1000);",
-    );
     // In the terminal's foreground group, but stdin is /dev/null: the signal can only have come from kill.
-    const term = startProcess(
-      'script',
-      ['-qec', `"${NODE}" "${BIN}" exec --db "${db}" -- "${NODE}" "${child}" < /dev/null`, '/dev/null'],
-      {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
+    const { term, dblockPid } = await inTerminal(
+      ["process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(0); });"],
+      '< /dev/null',
     );
-    const done = finished(term);
-    const ready = await waitForLine(term, (line) => line.includes('ready '));
-    process.kill(Number(/ready (\d+)/.exec(ready)?.[1]), 'SIGINT');
-    await waitForLine(term, (line) => line.includes('got SIGINT'));
-    term.stdin?.end();
-    await done;
+    process.kill(dblockPid, 'SIGINT');
+    await waitForLine(term, (l) => l.includes('got SIGINT'));
   });
 
   it('keeps its exit status when its stderr reader is gone (EPIPE)', async () => {

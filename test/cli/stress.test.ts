@@ -1,9 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { constants, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { finished, runDblock, startDblock, waitForLine } from '../helpers/processes.js';
@@ -183,50 +183,46 @@ describe('dblock stress', () => {
     expect(running(marker)).toBe('');
   });
 
-  /** A command that says it runs through a FIFO (its stdout is not ours) and ignores SIGTERM. */
-  const stubbornCommand = (dir: string, marker: string): { command: string[]; started: Promise<unknown> } => {
+  /**
+   * `dblock stress` with one lane whose command ignores SIGTERM, started and running: the command says
+   * so through a FIFO (its stdout is not ours). Its processes carry a unique marker, killed afterwards.
+   */
+  const startStubbornRun = async (dir: string): Promise<{ child: ChildProcess; marker: string }> => {
+    const marker = `dblock-stress-stubborn-${process.pid}-${Date.now()}`;
+    markers.push(marker);
     const fifo = join(dir, 'started');
     execFileSync('mkfifo', [fifo]);
     const reader = new Socket({ fd: openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK), readable: true, writable: false });
     const started = once(reader, 'data').finally(() => reader.destroy());
     const code =
       "process.on('SIGTERM', () => {}); require('fs').writeFileSync(process.argv[1], 'x'); setInterval(() => {}, 1000);";
-    return { command: [process.execPath, '-e', code, fifo, marker], started };
+    const command = [process.execPath, '-e', code, fifo, marker];
+    const child = startDblock(['stress', '--db', join(dir, 'target'), '--workers', '1', '--ops', '1', '--', ...command]);
+    await started;
+    return { child, marker };
   };
+  const markers: string[] = [];
+  afterEach(() => {
+    for (const marker of markers.splice(0)) spawnSync('pkill', ['-KILL', '-f', marker]);
+  });
 
   it('ends at once on a second signal when a command ignores the first', { timeout: 30_000 }, async () => {
-    const dir = tempDir();
-    const marker = `dblock-stress-stubborn-${process.pid}-${Date.now()}`;
-    try {
-      const { command, started } = stubbornCommand(dir, marker);
-      const child = startDblock(['stress', '--db', join(dir, 'target'), '--workers', '1', '--ops', '1', '--', ...command]);
-      await started;
-      const done = finished(child);
-      child.kill('SIGTERM');
-      await waitForLine(child, (l) => l.includes('SIGTERM: stopping the workers'), 'stderr');
-      child.kill('SIGINT');
-      expect((await done).signal).toBe('SIGINT');
-    } finally {
-      spawnSync('pkill', ['-KILL', '-f', marker]);
-    }
+    const { child } = await startStubbornRun(tempDir());
+    const done = finished(child);
+    child.kill('SIGTERM');
+    await waitForLine(child, (l) => l.includes('SIGTERM: stopping the workers'), 'stderr');
+    child.kill('SIGINT');
+    expect((await done).signal).toBe('SIGINT');
   });
 
   it('SIGKILLs a dblock exec whose command ignores SIGTERM after a grace period, then exits 143', {
     timeout: 30_000,
   }, async () => {
     const dir = tempDir();
-    const marker = `dblock-stress-grace-${process.pid}-${Date.now()}`;
-    try {
-      const { command, started } = stubbornCommand(dir, marker);
-      const child = startDblock(['stress', '--db', join(dir, 'target'), '--workers', '1', '--ops', '1', '--', ...command]);
-      await started;
-      const done = finished(child);
-      child.kill('SIGTERM');
-      const run = await done;
-      expect(run.code).toBe(143);
-      expect(running(`dblock.js exec --verbose --db ${join(dir, 'target')}`)).toBe('');
-    } finally {
-      spawnSync('pkill', ['-KILL', '-f', marker]);
-    }
+    const { child } = await startStubbornRun(dir);
+    const done = finished(child);
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(143);
+    expect(running(`dblock.js exec --verbose --db ${join(dir, 'target')}`)).toBe('');
   });
 });
