@@ -1,4 +1,4 @@
-import type { LockMode, WaitControl } from '../backend/types.js';
+import type { LockMode, LockResource, WaitControl } from '../backend/types.js';
 import { type HolderRecord, HolderRecordWriter, parseHolderRecord, unlessStale } from './holder-record.js';
 import type { PathState } from './path-state.js';
 
@@ -23,10 +23,16 @@ export function acquireOs(
   command: string | undefined,
 ): OsOutcome | Promise<OsOutcome> {
   if (mode === 'shared') return acquireShared(state, wait, command);
-  state.resource ??= state.backend.open(state.lockPath, { staleMs: state.staleMs });
-  const got = state.resource.tryAcquire(mode);
+  const resource = resourceOf(state);
+  const got = resource.tryAcquire(mode);
   if (got === true) return held(state, mode, command, undefined);
-  return waitForOsLock(state, mode, wait, command, got);
+  return waitForOsLock(state, resource, mode, wait, command, got);
+}
+
+/** The path's lock resource, opened on first use. */
+function resourceOf(state: PathState): LockResource {
+  state.resource ??= state.backend.open(state.lockPath, { staleMs: state.staleMs });
+  return state.resource;
 }
 
 async function acquireShared(state: PathState, wait: WaitControl, command: string | undefined): Promise<OsOutcome> {
@@ -38,7 +44,8 @@ async function acquireShared(state: PathState, wait: WaitControl, command: strin
     state.osHolders += 1;
     return HELD;
   }
-  const attempt = takeOsLock(state, 'shared', wait, command);
+  const resource = resourceOf(state);
+  const attempt = waitForOsLock(state, resource, 'shared', wait, command, resource.tryAcquire('shared'));
   // Handled here so a failed attempt nobody joined is not an unhandled rejection.
   state.sharedPending = attempt.then(
     () => {},
@@ -51,21 +58,15 @@ async function acquireShared(state: PathState, wait: WaitControl, command: strin
   }
 }
 
-async function takeOsLock(state: PathState, mode: LockMode, wait: WaitControl, command: string | undefined): Promise<OsOutcome> {
-  state.resource ??= state.backend.open(state.lockPath, { staleMs: state.staleMs });
-  return waitForOsLock(state, mode, wait, command, state.resource.tryAcquire(mode));
-}
-
 /** After a first try (mkdir's is a promise): wait if it failed, then mark the lock held. */
 async function waitForOsLock(
   state: PathState,
+  resource: LockResource,
   mode: LockMode,
   wait: WaitControl,
   command: string | undefined,
   first: boolean | Promise<boolean>,
 ): Promise<OsOutcome> {
-  const resource = state.resource;
-  if (resource === undefined) return { held: false };
   let waitedFor: HolderRecord | undefined;
   if (!(await first)) {
     waitedFor = currentHolder(state);
