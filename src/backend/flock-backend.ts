@@ -36,6 +36,12 @@ const NOTICE = Buffer.from('\n');
  * `<lock>.turn`, and keeps it until it holds the lock. Every acquirer's first step is a
  * non-blocking try of the door, so while someone starves, nobody else can take the lock.
  * Plain flock(1) users take only the lock file: they stay excluded, they just skip the queue.
+ *
+ * Cost (measured on 2 cores): a hand-off takes ~55 µs p50 against ~15 µs for a waiter blocked in
+ * the kernel, almost all of it the event loop's wake (epoll + JS: 20–30 µs for one waiter, more when
+ * several wake). Tried and reverted, none faster: one "head" waiter listening for releases (others
+ * polling or woken when it leaves), strict arrival order through a waiter table, other
+ * STARVATION_MS values (lower is worse; 2–16 ms are alike).
  */
 class FlockResource implements LockResource {
   readonly path: string;
