@@ -108,6 +108,12 @@ describe('dblock stress', () => {
     expect(out.stdout).toBe('');
   });
 
+  it('runs more than 10 command lanes without a listener-leak warning', async () => {
+    const run = await runDblock(['stress', '--db', join(tempDir(), 'target'), '--workers', '12', '--ops', '1', '--', 'true']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toContain('Warning');
+  });
+
   it('uses --lock-dir for every sidecar of the run, and --backend mkdir for its locks', { timeout: 30_000 }, async () => {
     const dir = tempDir();
     const locks = tempDir();
