@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,5 +46,47 @@ describe('runStress (built-in workload)', () => {
     expect(report.ok).toBe(report.busyErrors === 0);
     expect(report.failedOps).toBe(report.busyErrors);
     expect((report.rowsExpected ?? 0) - (report.rowsCommitted ?? 0)).toBe(report.failedOps);
+  });
+
+  it('rejects with EABORTED, no verdict, when stopped while writing: workers gone, the temporary database removed', async () => {
+    const stop = new AbortController();
+    let db = '';
+    const run = runStress({
+      workers: 2,
+      ops: 10_000_000,
+      signal: stop.signal,
+      onTarget: (path) => (db = path),
+      onStart: () => stop.abort('test'),
+    });
+    await expect(run).rejects.toMatchObject({ code: 'EABORTED' });
+    expect(db).not.toBe('');
+    expect(existsSync(dirname(db))).toBe(false);
+    expect(spawnSync('pgrep', ['-f', db]).status).toBe(1); // no worker (their argv names the database) left
+  });
+
+  it('keeps the database it names through onTarget when stopped with keep', async () => {
+    const stop = new AbortController();
+    let db = '';
+    const run = runStress({
+      workers: 2,
+      ops: 10_000_000,
+      keep: true,
+      signal: stop.signal,
+      onTarget: (path) => (db = path),
+      onStart: () => stop.abort('test'),
+    });
+    try {
+      await expect(run).rejects.toMatchObject({ code: 'EABORTED' });
+      expect(existsSync(db)).toBe(true);
+    } finally {
+      if (db !== '') rmSync(dirname(db), { recursive: true, force: true });
+    }
+  });
+
+  it('does nothing when the signal is already aborted', async () => {
+    let chosen = false;
+    const run = runStress({ signal: AbortSignal.abort('early'), onTarget: () => (chosen = true) });
+    await expect(run).rejects.toMatchObject({ code: 'EABORTED' });
+    expect(chosen).toBe(false);
   });
 });
