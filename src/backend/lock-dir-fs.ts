@@ -72,7 +72,8 @@ async function statLockDir(path: string, state: LockDirState): Promise<Stats> {
   return st;
 }
 
-function isOurs(path: string, holderFd: number): boolean {
+/** Whether the holder file in lock directory `path` is the one open at `holderFd` (the same, live acquisition). */
+export function isOurs(path: string, holderFd: number): boolean {
   try {
     const mine = fstatSync(holderFd);
     const named = lstatSync(join(path, HOLDER_FILE));

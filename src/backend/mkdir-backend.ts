@@ -1,8 +1,8 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromSystemError } from '../errors.js';
 import { DEFAULT_STALE_MS } from '../options.js';
-import { checkLockDir, HOLDER_FILE } from './lock-dir-fs.js';
+import { checkLockDir, HOLDER_FILE, isOurs } from './lock-dir-fs.js';
 import { MkdirResource } from './mkdir-resource.js';
 import type { BackendOptions, LockBackend, LockMode, LockResource, ProbeState } from './types.js';
 
@@ -53,14 +53,7 @@ export const mkdirBackend: LockBackend = {
   },
 
   verifyInherited(fd: number, lockPath: string, mode: LockMode): boolean {
-    if (mode !== 'exclusive') return false;
-    try {
-      // The holder file is created anew with each acquisition: the same file means the same, live acquisition.
-      const held = fstatSync(fd);
-      const named = lstatSync(join(lockPath, HOLDER_FILE));
-      return held.dev === named.dev && held.ino === named.ino;
-    } catch {
-      return false;
-    }
+    // The holder file is created anew with each acquisition: the same file means the same, live acquisition.
+    return mode === 'exclusive' && isOurs(lockPath, fd);
   },
 };

@@ -48,38 +48,36 @@ describe('runStress (built-in workload)', () => {
     expect((report.rowsExpected ?? 0) - (report.rowsCommitted ?? 0)).toBe(report.failedOps);
   });
 
-  it('rejects with EABORTED, no verdict, when stopped while writing: workers gone, the temporary database removed', async () => {
+  /** A long run stopped as soon as its workers start writing; `db()` is the database it chose. */
+  const stoppedRun = (options: { keep?: boolean } = {}): { run: Promise<unknown>; db: () => string } => {
     const stop = new AbortController();
     let db = '';
     const run = runStress({
+      ...options,
       workers: 2,
       ops: 10_000_000,
       signal: stop.signal,
       onTarget: (path) => (db = path),
       onStart: () => stop.abort('test'),
     });
+    return { run, db: () => db };
+  };
+
+  it('rejects with EABORTED, no verdict, when stopped while writing: workers gone, the temporary database removed', async () => {
+    const { run, db } = stoppedRun();
     await expect(run).rejects.toMatchObject({ code: 'EABORTED' });
-    expect(db).not.toBe('');
-    expect(existsSync(dirname(db))).toBe(false);
-    expect(spawnSync('pgrep', ['-f', db]).status).toBe(1); // no worker (their argv names the database) left
+    expect(db()).not.toBe('');
+    expect(existsSync(dirname(db()))).toBe(false);
+    expect(spawnSync('pgrep', ['-f', db()]).status).toBe(1); // no worker (their argv names the database) left
   });
 
   it('keeps the database it names through onTarget when stopped with keep', async () => {
-    const stop = new AbortController();
-    let db = '';
-    const run = runStress({
-      workers: 2,
-      ops: 10_000_000,
-      keep: true,
-      signal: stop.signal,
-      onTarget: (path) => (db = path),
-      onStart: () => stop.abort('test'),
-    });
+    const { run, db } = stoppedRun({ keep: true });
     try {
       await expect(run).rejects.toMatchObject({ code: 'EABORTED' });
-      expect(existsSync(db)).toBe(true);
+      expect(existsSync(db())).toBe(true);
     } finally {
-      if (db !== '') rmSync(dirname(db), { recursive: true, force: true });
+      if (db() !== '') rmSync(dirname(db()), { recursive: true, force: true });
     }
   });
 
