@@ -18,6 +18,11 @@ async function conflictsOf(registry: string) {
   }[];
 }
 
+/** `exec --registry R --writes PATH --policy P [extra…] -- cmd…`. */
+function execWrites(registry: string, path: string, policy: string, extra: string[], command: string[]): string[] {
+  return ['exec', '--registry', registry, '--writes', path, '--policy', policy, ...extra, '--', ...command];
+}
+
 describe('write intent policies (real processes)', () => {
   it('refuse: exit 75 before CMD runs, one line naming task, path, pid, host, command, age; --json error on stdout', async () => {
     const { dir, registry } = scratch();
@@ -59,36 +64,10 @@ describe('write intent policies (real processes)', () => {
     const target = join(dir, 'state.json');
     const { child: holder } = await holdIntent([target], { registry, taskId: 'holder' });
     const marker = join(dir, 'ran');
-    const timedOut = await runDblock([
-      'exec',
-      '--registry',
-      registry,
-      '--writes',
-      target,
-      '--policy',
-      'queue',
-      '--timeout',
-      '200ms',
-      '--',
-      'touch',
-      marker,
-    ]);
+    const timedOut = await runDblock(execWrites(registry, target, 'queue', ['--timeout', '200ms'], ['touch', marker]));
     expect(timedOut.code).toBe(75);
     expect(existsSync(marker)).toBe(false);
-    const queued = startDblock([
-      'exec',
-      '--registry',
-      registry,
-      '--writes',
-      target,
-      '--policy',
-      'queue',
-      '--task-id',
-      'waiter',
-      '--',
-      'touch',
-      marker,
-    ]);
+    const queued = startDblock(execWrites(registry, target, 'queue', ['--task-id', 'waiter'], ['touch', marker]));
     await stderrLine(queued, /queued: waiting for task holder/);
     expect(existsSync(marker)).toBe(false);
     await releaseHolder(holder);
@@ -105,19 +84,7 @@ describe('write intent policies (real processes)', () => {
     const { dir, registry } = scratch();
     const target = join(dir, 'state.json');
     await holdIntent([target], { registry, taskId: 'holder' });
-    const queued = startDblock([
-      'exec',
-      '--registry',
-      registry,
-      '--writes',
-      target,
-      '--policy',
-      'queue',
-      '--task-id',
-      'impatient',
-      '--',
-      'true',
-    ]);
+    const queued = startDblock(execWrites(registry, target, 'queue', ['--task-id', 'impatient'], ['true']));
     await stderrLine(queued, /queued: waiting for task holder/);
     queued.kill('SIGINT');
     expect((await finished(queued)).code).toBe(130);
@@ -129,18 +96,7 @@ describe('write intent policies (real processes)', () => {
   it('warn: admits with one warning line and logs the overlap', async () => {
     const { dir, registry } = scratch();
     await holdIntent([join(dir, 'out')], { registry, taskId: 'holder' });
-    const warned = await runDblock([
-      'exec',
-      '--registry',
-      registry,
-      '--writes',
-      join(dir, 'out'),
-      '--policy',
-      'warn',
-      '--',
-      'echo',
-      'ran',
-    ]);
+    const warned = await runDblock(execWrites(registry, join(dir, 'out'), 'warn', [], ['echo', 'ran']));
     expect(warned.code).toBe(0);
     expect(warned.stdout).toBe('ran\n');
     expect(warned.stderr.trim().split('\n')).toHaveLength(1);
