@@ -1,5 +1,5 @@
 import type { LockMode, LockResource, WaitControl } from '../backend/types.js';
-import { type HolderRecord, HolderRecordWriter, parseHolderRecord, unlessStale } from './holder-record.js';
+import { type HolderRecord, HolderRecordWriter, readHolder } from './holder-record.js';
 import type { PathState } from './path-state.js';
 
 /** The OS-level result: held or not, and the holder record seen if we had to wait. */
@@ -129,7 +129,7 @@ export function releaseOs(state: PathState): void {
 }
 
 export function currentHolder(state: PathState): HolderRecord | undefined {
-  return unlessStale(parseHolderRecord(state.backend.readRecord(state.lockPath)));
+  return readHolder(state.backend, state.lockPath);
 }
 
 /** A signal that aborts with ECOMPROMISED if this acquisition's lock is lost (backends that can lose one). */
