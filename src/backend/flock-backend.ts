@@ -18,6 +18,8 @@ export const HOLDER_SUFFIX = '.holder';
 export const STARVATION_MS = 2;
 /** How long a waiter respects a door shut by someone else before it may step past it. */
 const DOOR_PATIENCE_MS = 250;
+/** How long a lock must stay free under a shut door before a waiter concludes the door holder is not moving. */
+const FREE_CONFIRM_MS = 30;
 /** Polling bounds for holders that do not announce their release (flock(1), a crashed process). */
 const FIRST_POLL_MS = 1;
 const MAX_POLL_MS = 25;
@@ -92,6 +94,7 @@ class FlockResource implements LockResource {
     const changes = this.#changes;
     changes.reset();
     let doorHeld = false;
+    let freeSince: number | undefined;
     try {
       for (let delay = FIRST_POLL_MS; ; delay = Math.min(delay * 2, MAX_POLL_MS)) {
         if (wait.signal?.aborted) return false;
@@ -99,10 +102,18 @@ class FlockResource implements LockResource {
         const now = performance.now();
         const lastTry = now >= wait.deadline;
         // A door holder that stopped (SIGSTOP, a debugger, a stalled event loop) must not shut everyone
-        // out of a free lock: after DOOR_PATIENCE_MS, and on a last try (so `--timeout 0` behaves like
-        // `flock -n`), a waiter may step past the door — but only to a lock nobody holds. Joining
-        // shared holders past the door would let a stream of readers keep a waiting writer out forever.
-        if (!doorHeld && (lastTry || now - started >= DOOR_PATIENCE_MS) && this.#tryFree(mode)) return true;
+        // out of a free lock. A last try (`--timeout 0` must behave like `flock -n`) takes a lock nobody
+        // holds. After DOOR_PATIENCE_MS a waiter steps past the door too, but only to a lock that has
+        // stayed free for FREE_CONFIRM_MS — a live door holder takes a free lock within a millisecond —
+        // and never to join shared holders, or a stream of readers would keep a waiting writer out.
+        if (!doorHeld && lastTry && this.#tryFree(mode)) return true;
+        if (!doorHeld && now - started >= DOOR_PATIENCE_MS) {
+          if (freeSince !== undefined && now - freeSince >= FREE_CONFIRM_MS) {
+            if (this.#tryFree(mode)) return true;
+            freeSince = undefined;
+          } else if (this.#probeFree()) freeSince ??= now;
+          else freeSince = undefined;
+        }
         if (!doorHeld && turn !== undefined && now - started >= STARVATION_MS) doorHeld = tryFlock(turn, 'exnb');
         if (lastTry) return false;
         const pause = delay * (0.5 + Math.random()); // jitter: pollers must not wake in lockstep
@@ -148,6 +159,14 @@ class FlockResource implements LockResource {
     } catch {
       // the poll will notice
     }
+  }
+
+  /** Whether nobody holds the lock: taken and dropped at once, then waiters are woken in case one tried meanwhile. */
+  #probeFree(): boolean {
+    if (!tryFlock(this.fd, 'exnb')) return false;
+    unlock(this.fd);
+    this.#announce();
+    return true;
   }
 
   /** Take the lock only if nobody holds it in any mode (a shared request converts, which may lose a race). */
