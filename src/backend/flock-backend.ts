@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, readSync, statSync, writeSync } from 'node:fs';
 import { ChangeSignal } from './change-signal.js';
+import { proveExclusion } from './exclusion-check.js';
 import { flockHolderPids, flockModeThrough } from './fd-locks.js';
 import { tryFlock, unlock } from './flock-calls.js';
 import { ancestors } from './process-tree.js';
@@ -68,6 +69,12 @@ class FlockResource implements LockResource {
       const main = openSidecarFile(path, INITIAL_CONTENT);
       this.fd = main.fd;
       this.#recordFd = main.writable ? main.fd : undefined;
+    }
+    try {
+      proveExclusion(path, this.fd);
+    } catch (err) {
+      this.close();
+      throw err;
     }
     this.#turnFd = openOptional(path + TURNSTILE_SUFFIX);
   }
