@@ -168,11 +168,13 @@ class FlockResource implements LockResource {
     }
   }
 
-  /** Whether nobody holds the lock: taken and dropped at once, then waiters are woken in case one tried meanwhile. */
+  /**
+   * Whether nobody holds the lock: taken and dropped at once. No release notice: a door holder that
+   * tried in that microsecond retries on its own poll, and a notice per probe would wake every waiter.
+   */
   #probeFree(): boolean {
     if (!tryFlock(this.fd, 'exnb')) return false;
     unlock(this.fd);
-    this.#announce();
     return true;
   }
 
