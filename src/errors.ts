@@ -6,6 +6,7 @@ export const EXIT = {
   NOINPUT: 66,
   SOFTWARE: 70,
   CANTCREAT: 73,
+  IOERR: 74,
   TEMPFAIL: 75,
   NOPERM: 77,
   NOEXEC: 126,
@@ -32,6 +33,7 @@ export type DblockErrorCode =
   | 'EMIGRATION'
   | 'EINTENTCONFLICT'
   | 'ENETFS'
+  | 'EIO'
   | 'EINTERNAL';
 
 const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
@@ -51,6 +53,7 @@ const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
   EMIGRATION: EXIT.DATAERR,
   EINTENTCONFLICT: EXIT.TEMPFAIL,
   ENETFS: EXIT.USAGE,
+  EIO: EXIT.IOERR,
   EINTERNAL: EXIT.SOFTWARE,
 };
 

@@ -38,6 +38,19 @@ describe('dblock append', () => {
     expect(readFileSync(file, 'utf8')).toBe('first\nsecond\nthird\n');
   });
 
+  it('an 8 MiB stdin line arriving in many chunks is appended whole, as are the lines around it', async () => {
+    const file = join(tempDir(), 'big.jsonl');
+    const big = `{"big":"${'x'.repeat(8 * 1024 * 1024)}"}`;
+    const child = startDblock(['append', file], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const done = finished(child);
+    child.stdin?.write('{"n":1}\n{"n":2');
+    child.stdin?.write(`}\n${big.slice(0, 1000)}`);
+    for (let at = 1000; at < big.length; at += 100_000) child.stdin?.write(big.slice(at, at + 100_000));
+    child.stdin?.end('\n{"n":3}');
+    expect((await done).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(`{"n":1}\n{"n":2}\n${big}\n{"n":3}\n`);
+  });
+
   it('refuses a file in a missing directory with one line', async () => {
     const result = await runDblock(['append', join(tempDir(), 'no', 'such', 'file'), 'x']);
     expect(result.code).toBe(66);
