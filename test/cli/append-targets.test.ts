@@ -1,10 +1,23 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finished, nextMessage, runDblock, startDblock, startFixture } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
+
+/** Resolve once process PID has PATH open (read from /proc; checked every 20 ms). */
+async function untilOpen(pid: number, path: string): Promise<void> {
+  const isOpen = (): boolean =>
+    readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+      } catch {
+        return false; // closed meanwhile
+      }
+    });
+  while (!isOpen()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
 
 /** Run `dblock append` on TARGET and expect a one-line usage error (64) naming it. */
 async function expectRefused(target: string, shown: string = target): Promise<void> {
@@ -24,6 +37,24 @@ describe('dblock append refuses targets that are not regular files', () => {
     const holder = startFixture('hold-lock', [fifo]);
     await nextMessage(holder, (message) => message.ready === true);
     await expectRefused(fifo);
+  }, 20_000);
+
+  it('a FIFO swapped in while append waits for the lock is refused with 64, not opened and waited on', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'log');
+    const lockFile = join(dir, 'log.lock');
+    writeFileSync(file, '');
+    const holder = startFixture('hold-lock', [lockFile, '{"exact":true}']);
+    await nextMessage(holder, (message) => message.ready === true);
+    const child = startDblock(['append', '--lock', lockFile, file, 'x']);
+    const done = finished(child);
+    await untilOpen(child.pid ?? 0, lockFile); // it waits on the lock: its first check has passed
+    rmSync(file);
+    execFileSync('mkfifo', [file]);
+    holder.send('release');
+    const result = await done;
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain('FIFO');
   }, 20_000);
 
   it('a directory, a socket and a character device (/dev/null) are refused with 64', async () => {

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finished, runDblock, startDblock } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
+
+const NOBODY = 65534;
 
 describe('dblock append', () => {
   it('8 processes × 200 lines of 4 KB: every line whole, none interleaved, none lost', async () => {
@@ -49,6 +51,24 @@ describe('dblock append', () => {
     child.stdin?.end('\n{"n":3}');
     expect((await done).code).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(`{"n":1}\n{"n":2}\n${big}\n{"n":3}\n`);
+  });
+
+  it('a file left without its last newline (an appender killed mid-write) gets one before the new line', async () => {
+    const file = join(tempDir(), 'torn.jsonl');
+    writeFileSync(file, '{"i":1}\n{"i":2,"p":"aa');
+    expect((await runDblock(['append', file, '{"i":3}'])).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('{"i":1}\n{"i":2,"p":"aa\n{"i":3}\n');
+  });
+
+  it('a write-only file still takes appends', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'drop.log');
+    writeFileSync(file, 'one\n', { mode: 0o200 });
+    chownSync(dir, NOBODY, NOBODY); // nobody makes the sidecars here and may write, not read, the file
+    chownSync(file, NOBODY, NOBODY);
+    const result = await runDblock(['append', file, 'two'], { uid: NOBODY, gid: NOBODY });
+    expect(result.code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('one\ntwo\n');
   });
 
   it('refuses a file in a missing directory with one line', async () => {

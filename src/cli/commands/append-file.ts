@@ -6,6 +6,7 @@ import {
   ftruncateSync,
   lstatSync,
   openSync,
+  readSync,
   type Stats,
   statSync,
   unlinkSync,
@@ -15,8 +16,10 @@ import { getSystemErrorMap } from 'node:util';
 import { DblockError, fromSystemError } from '../../errors.js';
 
 // O_NONBLOCK: opening a FIFO that slipped in after the first check fails (ENXIO) instead of hanging.
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_NONBLOCK;
-const CREATE_FLAGS = APPEND_FLAGS | constants.O_CREAT | constants.O_EXCL;
+const APPEND_FLAGS = constants.O_APPEND | constants.O_NONBLOCK;
+const CREATE_FLAGS = constants.O_CREAT | constants.O_EXCL;
+const NEWLINE = 0x0a;
+const NEWLINE_BUFFER = Buffer.from('\n');
 const IO_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EIO']);
 
 /**
@@ -44,6 +47,9 @@ export function appendLines(path: string, lines: readonly Buffer[]): void {
     const before = fstatSync(fd);
     if (!before.isFile()) throw notRegularFile(path, before);
     try {
+      // An appender killed mid-write (SIGKILL, power loss) leaves a line without its newline: never glue onto it.
+      const last = before.size > 0 ? lastByte(fd, before.size) : NEWLINE;
+      if (last !== undefined && last !== NEWLINE) writeWhole(fd, NEWLINE_BUFFER);
       for (const line of lines) writeWhole(fd, line);
       fsyncSync(fd);
     } catch (err) {
@@ -55,20 +61,41 @@ export function appendLines(path: string, lines: readonly Buffer[]): void {
 }
 
 function openForAppend(path: string): { fd: number; created: boolean } {
+  try {
+    return openOrCreate(path, constants.O_RDWR);
+  } catch (err) {
+    // A write-only file still takes appends; only its last-newline check is skipped.
+    if (!(err instanceof DblockError && err.code === 'EPERM')) throw err;
+    return openOrCreate(path, constants.O_WRONLY);
+  }
+}
+
+function openOrCreate(path: string, access: number): { fd: number; created: boolean } {
   // Create with O_EXCL so that a failed first append knows the file is its own to remove.
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return { fd: openSync(path, APPEND_FLAGS), created: false };
+      return { fd: openSync(path, access | APPEND_FLAGS), created: false };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw openError(path, err);
     }
     try {
-      return { fd: openSync(path, CREATE_FLAGS, 0o666), created: true };
+      return { fd: openSync(path, access | APPEND_FLAGS | CREATE_FLAGS, 0o666), created: true };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw openError(path, err);
     }
   }
   throw new DblockError('ENOINPUT', `cannot open ${path} for appending: it keeps appearing and vanishing`);
+}
+
+/** The file's last byte, or undefined when the fd is write-only (nothing to check then). */
+function lastByte(fd: number, size: number): number | undefined {
+  const byte = Buffer.alloc(1);
+  try {
+    return readSync(fd, byte, 0, 1, size - 1) === 1 ? byte[0] : undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EBADF') return undefined;
+    throw err;
+  }
 }
 
 function openError(path: string, err: unknown): DblockError {
