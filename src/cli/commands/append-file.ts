@@ -46,14 +46,15 @@ export function appendLines(path: string, lines: readonly Buffer[]): void {
   try {
     const before = fstatSync(fd);
     if (!before.isFile()) throw notRegularFile(path, before);
+    const progress = { written: 0 };
     try {
       // An appender killed mid-write (SIGKILL, power loss) leaves a line without its newline: never glue onto it.
       const last = before.size > 0 ? lastByte(fd, before.size) : NEWLINE;
-      if (last !== undefined && last !== NEWLINE) writeWhole(fd, NEWLINE_BUFFER);
-      for (const line of lines) writeWhole(fd, line);
+      if (last !== undefined && last !== NEWLINE) writeWhole(fd, NEWLINE_BUFFER, progress);
+      for (const line of lines) writeWhole(fd, line, progress);
       fsyncSync(fd);
     } catch (err) {
-      throw undoAppend(fd, path, before, created, err);
+      throw undoAppend(fd, path, { before, written: progress.written, created }, err);
     }
   } finally {
     closeSync(fd);
@@ -109,19 +110,32 @@ function openError(path: string, err: unknown): DblockError {
 }
 
 /** One write() per line; a short write continues where it stopped, still under the lock. */
-function writeWhole(fd: number, line: Buffer): void {
+function writeWhole(fd: number, line: Buffer, progress: { written: number }): void {
   let offset = 0;
   while (offset < line.length) {
     const written = writeSync(fd, line, offset, line.length - offset);
     if (written === 0) throw new Error('write() wrote nothing');
     offset += written;
+    progress.written += written;
   }
 }
 
-/** Cut the file back to `before` (nothing of the failed batch stays); returns the error to throw. */
-function undoAppend(fd: number, path: string, before: Stats, created: boolean, err: unknown): DblockError {
+interface AppendAttempt {
+  before: Stats;
+  written: number;
+  created: boolean;
+}
+
+/** Cut the file back to its length before (nothing of the failed batch stays); returns the error to throw. */
+function undoAppend(fd: number, path: string, { before, written, created }: AppendAttempt, err: unknown): DblockError {
   const what = `cannot append to ${path}: ${describeErrno(err)}`;
   try {
+    // Bytes beyond ours come from a writer outside this lock (another hard link's lock?): never cut theirs.
+    if (fstatSync(fd).size !== before.size + written) {
+      return new DblockError('EIO', `${what}; a partial line may remain: another writer not using this lock appended too`, {
+        cause: err,
+      });
+    }
     ftruncateSync(fd, before.size);
     if (created && isSameFile(path, before)) unlinkSync(path);
   } catch (undoErr) {
