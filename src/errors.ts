@@ -7,6 +7,7 @@ export const EXIT = {
   UNAVAILABLE: 69,
   SOFTWARE: 70,
   CANTCREAT: 73,
+  IOERR: 74,
   TEMPFAIL: 75,
   NOPERM: 77,
   NOEXEC: 126,
@@ -35,6 +36,7 @@ export type DblockErrorCode =
   | 'EMIGRATION'
   | 'EINTENTCONFLICT'
   | 'ENETFS'
+  | 'EIO'
   | 'EINTERNAL';
 
 const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
@@ -56,6 +58,7 @@ const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
   EMIGRATION: EXIT.DATAERR,
   EINTENTCONFLICT: EXIT.TEMPFAIL,
   ENETFS: EXIT.USAGE,
+  EIO: EXIT.IOERR,
   EINTERNAL: EXIT.SOFTWARE,
 };
 
