@@ -1,5 +1,5 @@
 import { DblockError } from '../errors.js';
-import type { SqliteConnection } from './connection.js';
+import { isBusy, type SqliteConnection } from './connection.js';
 import type { Migration } from './migrations.js';
 import type { ResolvedOptions } from './options.js';
 import type { Transactor } from './transaction.js';
@@ -45,8 +45,14 @@ function applyMigration(sqlite: SqliteConnection, migration: Migration): boolean
   try {
     sqlite.exec(migration.sql);
   } catch (err) {
+    // Another connection's lock is not the migration's fault: the caller maps it to ELOCKTIMEOUT.
+    if (isBusy(err)) throw err;
     const message = (err as Error).message;
     throw new DblockError('EMIGRATION', `migration ${migration.name} failed (rolled back): ${message}`, { cause: err });
+  }
+  // loadMigrations refuses transaction control up front; should a statement still end our transaction, stop here.
+  if (!sqlite.inTransaction) {
+    throw new DblockError('EMIGRATION', `migration ${migration.name} ended dblock's transaction itself; user_version not moved`);
   }
   sqlite.pragma(`user_version = ${migration.version}`);
   return true;
