@@ -86,7 +86,7 @@ export class SqliteDatabase implements Database {
     const transactor = this.#transactor;
     if (transactor === undefined) throw new DblockError('EUSAGE', `cannot write: ${this.path} was opened readonly`);
     this.#assertOpen();
-    const deadline = performance.now() + this.#opts.lockTimeoutMs;
+    const deadline = performance.now() + this.#opts.timeoutMs;
     this.#inflight += 1;
     try {
       if (this.concurrency === 'wal') return await this.#onConnection(() => transactor.run(fn, deadline), deadline);
