@@ -101,11 +101,8 @@ describe('init, check and checkpoint against a foreign SQLite lock (sqlite3 in B
           continue;
         }
         expect({ args, code: run.code }).toEqual({ args, code: 75 });
-        expect(run.stderr).toMatch(
-          new RegExp(
-            `^dblock: .*${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the database is locked by another SQLite connection`,
-          ),
-        );
+        expect(run.stderr).toMatch(/^dblock: /);
+        expect(run.stderr).toContain(`${path}: the database is locked by another SQLite connection`);
         expect(run.stderr.trim().split('\n')).toHaveLength(1);
         expect(run.stdout).not.toMatch(/FAILED/);
         expect(run.stderr).not.toMatch(/readers/);
