@@ -64,7 +64,7 @@ function takeLockSync(path: string, opts: ResolvedOptions, budget: number): (() 
   // nothing else of this process will run again, so the write is covered by that hold.
   if ((existingState(backend, lockPath)?.osHolders ?? 0) > 0) return () => {};
   const inherited = inheritedLocks().get(lockPath);
-  if (inherited?.mode === 'exclusive' && backend.verifyInherited(inherited.fd, lockPath, 'exclusive')) return () => {};
+  if (inherited !== undefined && backend.inheritedMode(inherited.fd, lockPath) === 'exclusive') return () => {};
   let resource: LockResource;
   try {
     resource = backend.open(lockPath);
