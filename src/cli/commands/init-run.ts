@@ -23,7 +23,7 @@ export async function runInit(ctx: CommandContext, flags: InitFlags): Promise<nu
   const db = await openDatabase(path, {
     journalMode: journal as JournalMode | undefined,
     migrations,
-    lockTimeoutMs: flags.timeout,
+    timeout: flags.timeout,
     lockDir: flags.lockDir,
     backend: flags.backend as BackendName | undefined,
     force: flags.force === true,
