@@ -1,21 +1,21 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { DblockError, fromSystemError } from '../../errors.js';
-import { lock } from '../../lock/acquire.js';
 import { canonicalizeTarget } from '../../path/canonicalize.js';
 import type { CommandContext } from '../command-context.js';
+import { lockForCommand } from '../lock-wait.js';
 import type { AppendFlags } from './append.js';
 
 const NEWLINE = 0x0a;
 
 /** `dblock append FILE [LINE]`: each record is one write() of a whole line, under the lock, then fsync. */
-export async function runAppend(_ctx: CommandContext, flags: AppendFlags, args: string[]): Promise<number> {
+export async function runAppend(ctx: CommandContext, flags: AppendFlags, args: string[]): Promise<number> {
   const [file, line] = args;
   if (file === undefined) throw new DblockError('EUSAGE', 'append needs a FILE');
   const path = canonicalizeTarget(file);
   const target = flags.lock ?? path;
   const lockOptions = { exact: flags.lock !== undefined, lockDir: flags.lockDir, timeout: flags.timeout };
   const appendLines = async (lines: Buffer[]): Promise<void> => {
-    const held = await lock(target, lockOptions);
+    const held = await lockForCommand(ctx, target, lockOptions);
     try {
       writeLines(path, lines);
     } finally {
