@@ -1,5 +1,5 @@
 #!/bin/sh
-':'; //; f=; for p in /proc/$$/fd/*; do [ -e "$p" ] && ! [ "$p" -ef "$0" ] && f="$f ${p##*/}"; done; DBLOCK_INHERITED_FDS="$$:$f" exec node "$0" "$@"
+":" //; f=; for p in /proc/$$/fd/*; do [ -e "$p" ] && ! [ "$p" -ef "$0" ] && f="$f ${p##*/}"; done; DBLOCK_INHERITED_FDS="$$:$f" exec node "$0" "$@"
 // A sh/JS polyglot: run as a program, the line above is shell (`":"` is a no-op) that lists the
 // descriptors dblock inherited before Node starts — Node marks them close-on-exec and cannot tell
 // them from its own later — and execs node on this file, where the line is a string and a comment.
