@@ -13,7 +13,7 @@ function shell(line: string, cwd: string) {
 describe('dblock exec: inherited descriptors', () => {
   it('hands `5>` and `3>` redirects to CMD unchanged and puts the lock on a free number named in DBLOCK_HELD', async () => {
     const dir = tempDir();
-    const inner = `echo x >&5; echo y >&3; printf '%s\\n' "$DBLOCK_HELD" "[$${INHERITED_FDS_ENV}]"`;
+    const inner = `echo x >&5; echo y >&3; echo "$DBLOCK_HELD"; echo "[$${INHERITED_FDS_ENV}]"`;
     const result = await shell(`exec 5>f5.txt; exec 3>fd3.txt; exec "${BIN}" exec --db app.db -- sh -c '${inner}'`, dir);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(readFileSync(join(dir, 'f5.txt'), 'utf8')).toBe('x\n');
