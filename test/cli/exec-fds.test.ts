@@ -28,7 +28,7 @@ describe('dblock exec: inherited descriptors', () => {
   it('passes them with --close too, and the lock itself not', async () => {
     const dir = tempDir();
     const inner = 'echo x >&3; ls -l /proc/$$/fd | grep -c "app.db.lock"; echo "[$DBLOCK_HELD]"';
-    const result = await shell(`exec 3>fd3.txt; "${BIN}" exec -o --db app.db -- sh -c '${inner}'`, dir);
+    const result = await shell(`exec 3>fd3.txt; "${BIN}" exec --close --db app.db -- sh -c '${inner}'`, dir);
     expect(result.stdout).toBe('0\n[]\n');
     expect(readFileSync(join(dir, 'fd3.txt'), 'utf8')).toBe('x\n');
   });
@@ -37,7 +37,7 @@ describe('dblock exec: inherited descriptors', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
     symlinkSync(BIN, join(dir, 'node_modules', '.bin', 'dblock'));
-    const result = await shell('exec 7>f7.txt; node_modules/.bin/dblock exec lockfile sh -c "echo seven >&7"', dir);
+    const result = await shell('exec 7>f7.txt; node_modules/.bin/dblock exec --lock lockfile -- sh -c "echo seven >&7"', dir);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(readFileSync(join(dir, 'f7.txt'), 'utf8')).toBe('seven\n');
   });
