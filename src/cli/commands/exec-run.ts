@@ -79,8 +79,13 @@ function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: Inte
   // --close: nothing of ours is passed down, so the child must not believe it holds anything.
   if (flags.close) return { stdio: layoutChildFds(inherited, []).stdio, env, held };
   // Our lock, then every lock an ancestor passed to us (a grandchild may nest on those too).
-  const own: InheritedLock[] = held?.fd === undefined ? [] : [{ path: held.lockPath, fd: held.fd, mode: held.mode }];
-  const ancestors = [...inheritedLocks().values()].filter((lock) => lock.path !== held?.lockPath && isOpen(lock.fd));
+  const own: InheritedLock[] = [];
+  for (const handle of held === undefined ? [] : [held, ...held.companions]) {
+    if (handle.fd !== undefined) own.push({ path: handle.lockPath, fd: handle.fd, mode: handle.mode });
+  }
+  const ancestors = [...inheritedLocks().values()].filter(
+    (lock) => !own.some((mine) => mine.path === lock.path) && isOpen(lock.fd),
+  );
   const locks = [...own, ...ancestors];
   const intents = intentsForChild(intent);
   const { stdio, numbers } = layoutChildFds(inherited, [...locks.map((lock) => lock.fd), ...intents.map((item) => item.fd)]);
