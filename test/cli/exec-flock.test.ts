@@ -1,7 +1,9 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { finished, runDblock, startDblock, startProcess, waitForLine } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -96,6 +98,25 @@ describe('dblock exec as flock(1): the util-linux scenarios', () => {
       expect({ args, code: result.code }).toEqual({ args, code: 64 });
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+});
+
+describe('dblock exec: commander takes the same forms as the fast path', () => {
+  it.each([
+    ['FILE CMD', (lock: string, out: string) => ['exec', lock, 'sh', '-c', `echo "$DBLOCK_HELD" > "${out}"`]],
+    ['FILE -c STRING', (lock: string, out: string) => ['exec', '-n', lock, '-c', `echo "$DBLOCK_HELD" > "${out}"`]],
+    ['-c STRING FILE', (lock: string, out: string) => ['exec', '-x', '-c', `echo "$DBLOCK_HELD" > "${out}"`, lock]],
+    [
+      'FILE -- CMD',
+      (lock: string, out: string) => ['exec', '-w', '1.5', lock, '--', 'sh', '-c', `echo "$DBLOCK_HELD" > "${out}"`],
+    ],
+  ])('%s', async (_form, argv) => {
+    const dir = tempDir();
+    const lock = join(dir, 'job.lock');
+    const out = join(dir, 'out');
+    const { io } = captureIo();
+    expect(await main(['node', 'dblock', ...argv(lock, out)], io)).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual([{ path: lock, fd: 3, mode: 'exclusive' }]);
   });
 });
 
