@@ -139,7 +139,8 @@ function refuseWalOnNetworkFs(path: string): void {
   );
 }
 
-function holdsWriteLock(path: string, opts: ResolvedOptions): boolean {
+/** Whether `.lock` of `path` (canonical) is held exclusive here already: then init must not take `.init.lock` after it. */
+export function holdsWriteLock(path: string, opts: { lockDir?: string | undefined }): boolean {
   const { lockPath } = resolveLockTarget(path, { lockDir: opts.lockDir });
   return heldInContext(lockPath) === 'exclusive' || inheritedLocks().get(lockPath)?.mode === 'exclusive';
 }

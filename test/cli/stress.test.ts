@@ -114,7 +114,9 @@ describe('dblock stress', () => {
     expect(run.stderr).not.toContain('Warning');
   });
 
-  it('uses --lock-dir (and the sidecars beside the database) for every lock of the run, and --backend mkdir for its locks', { timeout: 30_000 }, async () => {
+  it('uses --lock-dir (and the sidecars beside the database) for every lock of the run, and --backend mkdir for its locks', {
+    timeout: 30_000,
+  }, async () => {
     const dir = tempDir();
     const locks = tempDir();
     const db = join(dir, 'app.db');
