@@ -1,3 +1,5 @@
+import { printable, quoted } from './util/printable.js';
+
 /** Exit codes (sysexits.h), shared by every error and the CLI. */
 export const EXIT = {
   OK: 0,
@@ -117,11 +119,14 @@ function formatTimeoutMessage(lockPath: string, waitedMs: number, holder: Holder
   return holder === undefined ? head : `${head} (held by ${describeHolder(holder)})`;
 }
 
-/** `pid 4121 "node worker.js" on host ci-3 since 12:04:31` */
+/**
+ * `pid 4121 "node worker.js" on host ci-3 since 12:04:31`. The record is someone else's text: its
+ * control characters are escaped, so a holder cannot write terminal escapes into our messages.
+ */
 export function describeHolder(holder: HolderRecordLike): string {
   const since = new Date(holder.since);
-  const clock = Number.isNaN(since.getTime()) ? holder.since : since.toTimeString().slice(0, 8);
-  return `pid ${holder.pid} "${holder.command}" on host ${holder.host} since ${clock}`;
+  const clock = Number.isNaN(since.getTime()) ? printable(holder.since) : since.toTimeString().slice(0, 8);
+  return `pid ${holder.pid} ${quoted(holder.command)} on host ${printable(holder.host)} since ${clock}`;
 }
 
 /** Wrap anything thrown by a system call into a DblockError with the right code and exit code. */
