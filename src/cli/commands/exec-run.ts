@@ -10,6 +10,7 @@ import type { CommandContext } from '../command-context.js';
 import { targetFromFlags } from '../target-options.js';
 import { type ChildSetup, runChild } from './exec-child.js';
 import type { ExecFlags } from './exec-options.js';
+import { spawnableCommand } from './exec-raw-command.js';
 
 const FIRST_PASSED_FD = 3;
 const INTENT_FLAGS = ['writes', 'policy', 'ttl', 'taskId', 'registry'] as const;
@@ -60,7 +61,8 @@ export async function runExec(ctx: CommandContext, flags: ExecFlags, args: strin
   }
   const stopTtlWatch = intents?.warnOnExpiry(ctx, intent) ?? (() => {});
   try {
-    return await runChild(ctx, file, rest, childSetup(flags, held, intent));
+    const spawned = spawnableCommand(args); // raw bytes of a non-UTF-8 argument reach CMD unchanged
+    return await runChild(ctx, spawned.file, spawned.args, childSetup(flags, held, intent));
   } finally {
     stopTtlWatch();
     held?.release();
