@@ -38,10 +38,7 @@ export function refuseNonUtf8(args: readonly string[], upTo: number = args.lengt
   const bad = raw.findIndex((bytes, i) => bytes !== undefined && i < upTo);
   const bytes = raw[bad];
   if (bytes === undefined) return;
-  throw new DblockError(
-    'EUSAGE',
-    `argument is not valid UTF-8: ${escapeBytes(bytes)}; dblock needs UTF-8 paths and arguments`,
-  );
+  throw new DblockError('EUSAGE', `argument is not valid UTF-8: ${escapeBytes(bytes)}; dblock needs UTF-8 paths and arguments`);
 }
 
 /** Valid UTF-8 as is (control characters escaped), each byte of an invalid sequence as `\xNN`. */
