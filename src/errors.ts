@@ -8,6 +8,7 @@ export const EXIT = {
   NOINPUT: 66,
   SOFTWARE: 70,
   CANTCREAT: 73,
+  OSERR: 71,
   TEMPFAIL: 75,
   NOPERM: 77,
   NOEXEC: 126,
@@ -34,6 +35,7 @@ export type DblockErrorCode =
   | 'EMIGRATION'
   | 'EINTENTCONFLICT'
   | 'ENETFS'
+  | 'EOSERR'
   | 'EINTERNAL';
 
 const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
@@ -53,6 +55,7 @@ const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
   EMIGRATION: EXIT.DATAERR,
   EINTENTCONFLICT: EXIT.TEMPFAIL,
   ENETFS: EXIT.USAGE,
+  EOSERR: EXIT.OSERR,
   EINTERNAL: EXIT.SOFTWARE,
 };
 
@@ -142,7 +145,20 @@ export function fromSystemError(err: unknown, what: string, fallback: DblockErro
     case 'ENOENT':
     case 'ENOTDIR':
       return new DblockError('ENOINPUT', `no such file or directory: ${what}`, { cause: err });
+    case 'EMFILE':
+    case 'ENFILE':
+      return descriptorShortageError(code, what, err);
     default:
       return new DblockError(fallback, `${what}: ${detail}`, { cause: err });
   }
+}
+
+/**
+ * No file descriptor left (EMFILE: this process's `ulimit -n`; ENFILE: the whole system), as one
+ * line that says what to do. Exit 71 (EX_OSERR).
+ */
+export function descriptorShortageError(code: 'EMFILE' | 'ENFILE', what: string, cause: unknown): DblockError {
+  const advice =
+    code === 'EMFILE' ? 'raise the limit (ulimit -n) or close descriptors' : 'the system is out of file descriptors: close some';
+  return new DblockError('EOSERR', `too many open files (${code}): ${what}; ${advice}`, { cause });
 }

@@ -1,4 +1,5 @@
 import { DblockError } from '../errors.js';
+import { explainResourceError } from './resource-error.js';
 
 /** Where a command writes; tests pass their own. */
 export interface CliIo {
@@ -80,7 +81,8 @@ export class Output {
   }
 
   /** Report an error; returns the exit code to use. */
-  error(err: unknown): number {
+  error(thrown: unknown): number {
+    const err = explainResourceError(thrown);
     const dblockError = err instanceof DblockError ? err : undefined;
     const code = dblockError?.code ?? 'EINTERNAL';
     const exitCode = dblockError?.exitCode ?? 70;
