@@ -69,5 +69,5 @@ describe('a low descriptor limit (ulimit -n)', () => {
         if (report.result !== 'ok') expect(report, `${call} with ${free} free`).toMatchObject({ code: 'EOSERR' });
       }
     }
-  }, 60_000);
+  }, 240_000);
 });
