@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
-import { finished, runDblock, startProcess } from '../helpers/processes.js';
+import { runDblock } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { worldReadableInstall } from '../helpers/world-readable-install.js';
+import { runDblockAs } from '../helpers/world-readable-install.js';
 import { holdIntent, releaseHolder, scratch } from '../intent/helpers.js';
 
 const NOBODY = 65534;
@@ -100,15 +100,10 @@ describe('bad input to write intents', () => {
     chmodSync(dir, 0o755); // nobody may enter but not create
     const readOnly = join(dir, 'home');
     mkdirSync(readOnly, { mode: 0o755 });
-    const bin = worldReadableInstall(); // nobody may not be able to read this checkout
     for (const home of [join(dir, 'missing'), readOnly]) {
-      const result = await finished(
-        startProcess(process.execPath, [bin, 'exec', '--writes', '/tmp/x', '--', 'true'], {
-          env: { ...process.env, DBLOCK_HOME: home },
-          uid: NOBODY,
-          gid: NOBODY,
-        }),
-      );
+      const result = await runDblockAs(NOBODY, ['exec', '--writes', '/tmp/x', '--', 'true'], {
+        env: { ...process.env, DBLOCK_HOME: home },
+      });
       expect(result.code).toBe(77);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toContain(home);

@@ -1,6 +1,7 @@
 import { chmodSync, cpSync, existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ROOT } from './processes.js';
+import { afterEach } from 'vitest';
+import { type Finished, finished, ROOT, startProcess } from './processes.js';
 import { tempDir } from './temp-dir.js';
 
 /** Build-only parts of a native package that a running CLI never reads (tens of MB). */
@@ -42,3 +43,17 @@ function runtimePackages(): Set<string> {
   visit(join(ROOT, 'package.json'));
   return seen;
 }
+
+/**
+ * Run `dblock ARGS` as user `uid` from a {@link worldReadableInstall} (made once per test), so the
+ * test does not depend on that user being able to read the checkout.
+ */
+export function runDblockAs(uid: number, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
+  installed ??= worldReadableInstall();
+  return finished(startProcess(process.execPath, [installed, ...args], { ...options, uid, gid: uid }));
+}
+
+let installed: string | undefined;
+afterEach(() => {
+  installed = undefined; // removed with the test's temp dirs
+});
