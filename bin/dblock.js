@@ -31,7 +31,8 @@ async function run() {
 function startFailure(err) {
   const code = err?.code;
   const shortage = code === 'EMFILE' || code === 'ENFILE';
-  const advice = code === 'EMFILE' ? 'raise the limit (ulimit -n) or close descriptors' : 'close some files';
+  const advice =
+    code === 'EMFILE' ? 'raise the limit (ulimit -n) or close descriptors' : 'the system is out of file descriptors: close some';
   const line = shortage
     ? `dblock: too many open files (${code}) while starting: ${err.syscall ?? ''} ${err.path ?? ''}; ${advice}\n`
     : `dblock: internal error while starting: ${err?.message ?? err}\n`;
