@@ -80,3 +80,22 @@ describe('slots under contention', () => {
     expect([...turns.values()]).toEqual(Array(6).fill(15));
   });
 });
+
+describe('dblock exec --slots N', () => {
+  it('runs two commands at once, refuses a third, and status lists the holder of each slot', async () => {
+    const { runDblock, startDblock, waitForLine } = await import('../helpers/processes.js');
+    const db = join(tempDir(), 'gpu.db');
+    const job = (name: string) =>
+      startDblock(['exec', '--db', db, '--slots', '2', '--', 'sh', '-c', `echo ${name}; read x`], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+    const jobs = [job('one'), job('two')];
+    await Promise.all(jobs.map((child, i) => waitForLine(child, (line) => line === ['one', 'two'][i])));
+    const third = await runDblock(['exec', '--db', db, '--slots', '2', '-n', '--', 'true']);
+    expect(third.code).toBe(75);
+    const status = await runDblock(['status', '--db', db]);
+    expect(status.stdout).toMatch(/slot-0: held exclusive by pid \d+ "sh -c echo (one|two); read x"/);
+    expect(status.stdout).toMatch(/slot-1: held exclusive by pid \d+ "sh -c echo (one|two); read x"/);
+    for (const child of jobs) child.stdin?.end();
+  });
+});
