@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lock } from '../../src/index.js';
 import { codeOf } from '../helpers/error-code.js';
-import { nextMessage, startFixture } from '../helpers/processes.js';
+import { nextMessage, runDblock, startDblock, startFixture, waitForLine } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 async function hold(target: string, options: Record<string, unknown>): Promise<ChildProcess> {
@@ -83,7 +83,6 @@ describe('slots under contention', () => {
 
 describe('dblock exec --slots N', () => {
   it('runs two commands at once, refuses a third, and status lists the holder of each slot', async () => {
-    const { runDblock, startDblock, waitForLine } = await import('../helpers/processes.js');
     const db = join(tempDir(), 'gpu.db');
     const job = (name: string) =>
       startDblock(['exec', '--db', db, '--slots', '2', '--', 'sh', '-c', `echo ${name}; read x`], {
