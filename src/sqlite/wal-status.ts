@@ -9,8 +9,8 @@ export interface WalCheckpointStatus {
   at: string;
   /** Size of `-wal` when the checkpoint started. */
   walBytes: number;
-  /** The bound that triggered it. */
-  maxWalBytes: number;
+  /** The bound that triggered it; null when `dblock checkpoint --mode truncate` ran it. */
+  maxWalBytes: number | null;
   /** Frames in the WAL and frames copied into the database (SQLite's `log` and `checkpointed`; 0 after a TRUNCATE). */
   frames: number;
   checkpointed: number;

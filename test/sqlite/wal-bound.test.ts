@@ -57,6 +57,43 @@ describe('maxWalBytes', () => {
     });
   }
 
+  it('dblock checkpoint --mode truncate records a reader that blocked it, and check names it', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'app.db');
+    const db = await openDatabase(path, { migrations: [SCHEMA], maxWalBytes: 0 });
+    const reader = startSqliteShell(path);
+    try {
+      await reader.run('BEGIN; SELECT count(*) FROM t;');
+      await fill(db, 10);
+      const run = await runDblock(['checkpoint', '--db', path, '--mode', 'truncate', '--timeout', '0', '--json']);
+      expect(run.code).toBe(75); // EX_TEMPFAIL: run it again later
+      expect(JSON.parse(run.stdout)).toMatchObject({ busy: true });
+      expect((await check(path)).walCheckpoint).toMatchObject({ blocked: true, maxWalBytes: null });
+      const human = await runDblock(['check', '--db', path]);
+      expect(human.stdout).toMatch(/readers blocked the last checkpoint at .*dblock checkpoint/);
+      await reader.run('COMMIT;');
+      expect((await runDblock(['checkpoint', '--db', path, '--mode', 'truncate'])).code).toBe(0);
+      expect((await check(path)).walCheckpoint).toMatchObject({ blocked: false, maxWalBytes: null });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('keeps the status file in --lock-dir when sidecars live there', async () => {
+    const dir = tempDir();
+    const locks = tempDir();
+    const path = join(dir, 'app.db');
+    const db = await openDatabase(path, { migrations: [SCHEMA], maxWalBytes: BOUND, lockDir: locks });
+    try {
+      await fill(db, 20);
+    } finally {
+      await db.close();
+    }
+    expect(existsSync(`${path}.wal-status`)).toBe(false);
+    const run = await runDblock(['check', '--db', path, '--lock-dir', locks, '--json']);
+    expect(JSON.parse(run.stdout).walCheckpoint).toMatchObject({ blocked: false, maxWalBytes: BOUND });
+  });
+
   it('0 turns it off: the WAL grows past any bound and no status file appears', async () => {
     const path = join(tempDir(), 'app.db');
     const db = await openDatabase(path, { migrations: [SCHEMA], maxWalBytes: 0 });

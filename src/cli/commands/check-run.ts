@@ -74,9 +74,10 @@ function describeLock(lock: LockState): string {
 function describeWal(r: CheckReport): string {
   const size = `${mebibytes(r.walBytes ?? 0)}`;
   const last = r.walCheckpoint;
-  if (last === null) return `${size}; no bounded checkpoint recorded`;
-  const when = `at ${last.at} (WAL ${mebibytes(last.walBytes)}, bound ${mebibytes(last.maxWalBytes)}, pid ${last.pid})`;
-  if (!last.blocked) return `${size}; last bounded checkpoint truncated it ${when}`;
+  if (last === null) return `${size}; no truncating checkpoint recorded`;
+  const by = last.maxWalBytes === null ? 'dblock checkpoint' : `bound ${mebibytes(last.maxWalBytes)}`;
+  const when = `at ${last.at} (WAL ${mebibytes(last.walBytes)}, ${by}, pid ${last.pid})`;
+  if (!last.blocked) return `${size}; last truncating checkpoint finished ${when}`;
   const copied = last.frames >= 0 ? `; ${last.checkpointed} of ${last.frames} frames copied` : '';
   return `${size}; readers blocked the last checkpoint ${when}${copied}`;
 }
