@@ -30,14 +30,20 @@ export function walStatusPath(canonical: string, lockDir?: string): string {
 export function writeWalStatus(path: string, status: WalCheckpointStatus): void {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, `${JSON.stringify(status)}\n`);
+    // A leftover (a killed process with this pid) or a planted symlink is removed, never written through.
+    removeQuietly(tmp);
+    writeFileSync(tmp, `${JSON.stringify(status)}\n`, { flag: 'wx' });
     renameSync(tmp, path);
   } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Nothing was written.
-    }
+    removeQuietly(tmp);
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Not there: nothing to remove.
   }
 }
 
