@@ -59,6 +59,13 @@ export function fromSqliteError(err: unknown, path: string): Error {
     case 'SQLITE_PERM':
     case 'SQLITE_AUTH':
       return new DblockError('EPERM', `permission denied: ${path}: ${message}`, { cause: err });
+    case 'SQLITE_BUSY':
+    case 'SQLITE_BUSY_RECOVERY':
+    case 'SQLITE_BUSY_SNAPSHOT':
+    case 'SQLITE_BUSY_TIMEOUT':
+      return new DblockError('ELOCKTIMEOUT', `${path} is locked by another SQLite connection (${code}): ${message}`, {
+        cause: err,
+      });
     case 'SQLITE_CORRUPT':
       return new DblockError('EINTEGRITY', `database disk image is malformed: ${path} (${message})`, { cause: err });
     default:
