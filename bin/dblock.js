@@ -30,4 +30,22 @@ async function run() {
   process.exitCode = code;
 }
 
-run();
+/**
+ * The CLI could not even load (its errors are reported by main): most often no file descriptor left
+ * (`ulimit -n` below ~24) while Node reads the bundle. One line, exit 71 (EX_OSERR), not a stack trace.
+ */
+function startFailure(err) {
+  const code = err?.code;
+  const shortage = code === 'EMFILE' || code === 'ENFILE';
+  const advice =
+    code === 'EMFILE' ? 'raise the limit (ulimit -n) or close descriptors' : 'the system is out of file descriptors: close some';
+  const line = shortage
+    ? `dblock: too many open files (${code}) while starting: ${err.syscall ?? ''} ${err.path ?? ''}; ${advice}\n`
+    : `dblock: internal error while starting: ${err?.message ?? err}\n`;
+  const debug = argv.includes('--debug') || process.env.DBLOCK_DEBUG === '1';
+  // writeSync on fd 2: creating process.stderr may itself need a descriptor.
+  require('node:fs').writeSync(2, debug && err?.stack ? `${line}${err.stack}\n` : line);
+  process.exitCode = shortage ? 71 : 70;
+}
+
+run().catch(startFailure);

@@ -4,6 +4,7 @@ import { runExec } from './commands/exec-run.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
 import { type OptionSpec, parseFlags } from './option-spec.js';
 import { Output, processIo } from './output.js';
+import { refuseNonUtf8 } from './raw-argv.js';
 import { TARGET_OPTIONS } from './target-options.js';
 
 const SPECS: readonly OptionSpec[] = [...EXEC_OPTIONS, ...TARGET_OPTIONS, ...GLOBAL_OPTIONS];
@@ -19,6 +20,7 @@ export async function fastMain(argv: readonly string[]): Promise<number | undefi
   if (flags === undefined) return undefined;
   const out = new Output(processIo, flags.values);
   try {
+    refuseNonUtf8(argv.slice(2), argv.length - 2 - flags.command.length); // CMD's own bytes pass through
     return await runExec({ out, io: processIo }, flags.values, flags.command);
   } catch (err) {
     return out.error(err);

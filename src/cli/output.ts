@@ -1,5 +1,6 @@
 import { isatty } from 'node:tty';
 import { DblockError } from '../errors.js';
+import { explainResourceError } from './resource-error.js';
 
 /** Where a command writes; tests pass their own. */
 export interface CliIo {
@@ -87,7 +88,8 @@ export class Output {
   }
 
   /** Report an error; returns the exit code to use (`exitCode` when the caller maps it, as `-E` does). */
-  error(err: unknown, exitCode?: number): number {
+  error(thrown: unknown, exitCode?: number): number {
+    const err = explainResourceError(thrown);
     const used = this.#report(err, exitCode);
     const message = err instanceof Error ? err.message : String(err);
     this.io.stderr(`dblock: ${err instanceof DblockError ? '' : 'internal error: '}${message}\n`);
@@ -100,7 +102,7 @@ export class Output {
    * an expected outcome, not an error, so nothing but the asked-for JSON is printed.
    */
   mappedConflict(err: unknown, exitCode: number): number {
-    return this.quiet ? this.#report(err, exitCode) : this.error(err, exitCode);
+    return this.quiet ? this.#report(explainResourceError(err), exitCode) : this.error(err, exitCode);
   }
 
   /** The JSON error object (with --json); returns the exit code really used. */

@@ -11,6 +11,7 @@ import { targetFromFlags } from '../target-options.js';
 import { type ChildSetup, runChild } from './exec-child.js';
 import { resolveInvocation } from './exec-invocation.js';
 import type { ExecFlags } from './exec-options.js';
+import { spawnableCommand } from './exec-raw-command.js';
 
 const INTENT_FLAGS = ['writes', 'policy', 'ttl', 'taskId', 'registry'] as const;
 /** A busy lock and a refused intent both mean "someone else has it": --conflict-exit-code covers both. */
@@ -57,7 +58,8 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
   }
   const stopTtlWatch = intents?.warnOnExpiry(ctx, intent) ?? (() => {});
   try {
-    return await runChild(ctx, file, rest, childSetup(flags, held, intent));
+    const spawned = spawnableCommand([file, ...rest]); // raw bytes of a non-UTF-8 argument reach CMD unchanged
+    return await runChild(ctx, spawned.file, spawned.args, childSetup(flags, held, intent));
   } finally {
     stopTtlWatch();
     held?.release();

@@ -4,7 +4,7 @@ import { resolveTimeoutMs } from '../../options.js';
 import { canonicalizeTarget } from '../../path/canonicalize.js';
 import { assertSqliteHeader, readHeader } from '../../sqlite/header.js';
 import { holdsWriteLock } from '../../sqlite/initialise.js';
-import { readSql } from '../../sqlite/migrations.js';
+import { loadMigrations, readSql } from '../../sqlite/migrations.js';
 import { openDatabase } from '../../sqlite/open-database.js';
 import type { JournalMode } from '../../sqlite/options.js';
 import type { CommandContext } from '../command-context.js';
@@ -26,8 +26,10 @@ export async function runInit(ctx: CommandContext, flags: InitFlags): Promise<nu
   }
   const migrations = flags.schema !== undefined ? [readSql(flags.schema)] : flags.migrations;
   const canonical = canonicalizeTarget(path);
-  // As openDatabase does: refuse a file that is not SQLite before creating sidecars beside it.
+  // As openDatabase does: refuse a file that is not SQLite, or migrations that control transactions,
+  // before taking a lock (which creates sidecars and writes a holder record).
   assertSqliteHeader(canonical, readHeader(canonical));
+  if (migrations !== undefined) loadMigrations(migrations);
   const backend = flags.backend as BackendName | undefined;
   const deadline = performance.now() + resolveTimeoutMs(flags.timeout);
   // The init lock is taken here to report the wait (-v, the waiting line); openDatabase's passes
