@@ -9,6 +9,7 @@ import { parseCount } from '../../options.js';
 import type { CommandContext } from '../command-context.js';
 import { targetFromFlags } from '../target-options.js';
 import { type ChildSetup, runChild } from './exec-child.js';
+import { type LockKeeper, startKeeper } from './exec-keeper.js';
 import type { ExecFlags } from './exec-options.js';
 
 const FIRST_PASSED_FD = 3;
@@ -59,11 +60,15 @@ export async function runExec(ctx: CommandContext, flags: ExecFlags, args: strin
     throw err;
   }
   const stopTtlWatch = intents?.warnOnExpiry(ctx, intent) ?? (() => {});
+  let keeper: LockKeeper | undefined;
   try {
-    return await runChild(ctx, file, rest, childSetup(flags, held, intent));
+    keeper = startKeeper(ctx, found, held, flags.close);
+    const setup = childSetup(flags, held, intent);
+    return await runChild(ctx, file, rest, keeper?.around(setup) ?? setup);
   } finally {
     stopTtlWatch();
     held?.release();
+    keeper?.stop(); // after the release: the keeper must find the lock no longer ours
     await intent?.release();
   }
 }
