@@ -1,6 +1,6 @@
 import type { BackendName } from '../backend/types.js';
 import { DblockError } from '../errors.js';
-import { resolveTimeoutMs } from '../options.js';
+import { parseStale, resolveTimeoutMs } from '../options.js';
 
 /**
  * How writers are kept apart. `serialized`: every write holds the sidecar `.lock` from
@@ -45,6 +45,8 @@ export interface OpenDatabaseOptions {
   lockDir?: string | undefined;
   /** Lock backend for the sidecars. @default 'flock' */
   backend?: BackendName | undefined;
+  /** mkdir backend: take over a lock whose heartbeat stopped this long ago (at least 2 s). @default '10s' */
+  stale?: number | string | undefined;
   /** Use WAL even on a network filesystem, where SQLite's shared memory does not work. @default false */
   force?: boolean | undefined;
   /** Called each time a write meets SQLITE_BUSY at BEGIN or COMMIT and is about to back off and retry. */
@@ -62,6 +64,7 @@ export interface ResolvedOptions {
   readonly readonly: boolean;
   readonly lockDir: string | undefined;
   readonly backend: BackendName | undefined;
+  readonly staleMs: number | undefined;
   readonly force: boolean;
   readonly onBusy: OpenDatabaseOptions['onBusy'];
 }
@@ -94,6 +97,7 @@ export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOption
     readonly: options.readonly === true,
     lockDir: options.lockDir,
     backend: options.backend,
+    staleMs: options.stale === undefined ? undefined : parseStale(options.stale),
     force: options.force === true,
     onBusy: options.onBusy,
   };
