@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -112,6 +112,22 @@ describe('dblock exec --backend mkdir: the lock lives exactly as long as CMD', {
     } finally {
       process.kill(group, 'SIGCONT');
     }
+    holder.finish();
+    expect((await done).code).toBe(0);
+    expect(existsSync(holder.lock)).toBe(false);
+  });
+
+  it('a SIGKILLed keeper is reported, and dblock alone still keeps the lock while it lives', async () => {
+    const holder = await holdLock('2s');
+    const done = finished(holder.wrapper);
+    const keepers = spawnSync('pgrep', ['-f', `lock-keeper.js ${holder.lock} `], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
+    expect(keepers).toHaveLength(1);
+    const warned = waitForLine(holder.wrapper, (line) => line.includes('keeper'), 'stderr');
+    process.kill(Number(keepers[0]), 'SIGKILL');
+    expect(await warned).toMatch(/^dblock: .*keeper .*exited \(SIGKILL\)/);
+    expect(await secondWriter(holder, '6s')).toEqual({ code: 75, wrote: false });
     holder.finish();
     expect((await done).code).toBe(0);
     expect(existsSync(holder.lock)).toBe(false);
