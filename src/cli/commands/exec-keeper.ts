@@ -33,14 +33,17 @@ export function startKeeper(
   held: LockHandle | undefined,
   close: boolean | undefined,
 ): LockKeeper | undefined {
-  if (found === undefined || held === undefined || held.fd === undefined || held.reentrant || close === true) return undefined;
+  if (found === undefined || held === undefined || close === true) return undefined;
   // Windows: the keeper's open holder file would keep the directory from being removed at release.
   if (found.options.backend !== 'mkdir' || process.platform === 'win32') return undefined;
+  const locks = ownLocks(held);
+  if (locks.length === 0) return undefined;
   const staleMs = found.options.stale === undefined ? DEFAULT_STALE_MS : parseStale(found.options.stale);
   const intervalMs = Math.floor(staleMs / BEATS_PER_STALE);
+  const args = [keeperScript(), String(intervalMs), ...locks.map((lock) => lock.path)];
   // Detached (its own session): a Ctrl-Z or a hang-up aimed at dblock and CMD does not stop the keeper.
-  const keeper = spawn(process.execPath, [keeperScript(), held.lockPath, String(intervalMs)], {
-    stdio: ['pipe', 'ignore', 'ignore', held.fd],
+  const keeper = spawn(process.execPath, args, {
+    stdio: ['pipe', 'ignore', 'ignore', ...locks.map((lock) => lock.fd)],
     detached: true,
   });
   keeper.unref();
@@ -66,6 +69,15 @@ export function startKeeper(
       pipe?.destroy();
     },
   };
+}
+
+/** The lock directories this acquisition took itself (one passed through from an ancestor has its own keeper). */
+function ownLocks(held: LockHandle): { path: string; fd: number }[] {
+  const locks: { path: string; fd: number }[] = [];
+  for (const handle of [held]) {
+    if (handle.fd !== undefined && !handle.reentrant) locks.push({ path: handle.lockPath, fd: handle.fd });
+  }
+  return locks;
 }
 
 /** The keeper's entry point, as tsc emits it. */
