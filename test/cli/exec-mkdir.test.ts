@@ -43,6 +43,7 @@ async function holdLock(stale: string, options: { detached?: boolean } = {}): Pr
   );
   const line = await waitForLine(wrapper, (l) => l.startsWith('started '));
   const childPid = Number(line.split(' ')[1]);
+  if (!(childPid > 1)) throw new Error(`no pid in ${JSON.stringify(line)}`); // kill(0) would hit our own group
   orphans.push(childPid);
   return { wrapper, childPid, finish: () => writeFileSync(fifo, 'go\n'), lock, dir, stale };
 }
@@ -105,7 +106,9 @@ describe('dblock exec --backend mkdir: the lock lives exactly as long as CMD', {
   it('a stopped job (Ctrl-Z: dblock and CMD stopped together) keeps its lock', async () => {
     const holder = await holdLock('2s', { detached: true }); // its own process group, like a shell job
     const done = finished(holder.wrapper);
-    const group = -(holder.wrapper.pid ?? 0);
+    const pid = holder.wrapper.pid;
+    if (pid === undefined) throw new Error('dblock exec did not start');
+    const group = -pid;
     process.kill(group, 'SIGSTOP');
     try {
       expect(await secondWriter(holder, '6s')).toEqual({ code: 75, wrote: false });
@@ -120,9 +123,9 @@ describe('dblock exec --backend mkdir: the lock lives exactly as long as CMD', {
   it('a SIGKILLed keeper is reported, and dblock alone still keeps the lock while it lives', async () => {
     const holder = await holdLock('2s');
     const done = finished(holder.wrapper);
-    const keepers = spawnSync('pgrep', ['-f', `lock-keeper.js ${holder.lock} `], { encoding: 'utf8' })
-      .stdout.trim()
-      .split('\n');
+    // The keeper's command line: `node …/lock-keeper.js INTERVAL_MS LOCK_DIR`.
+    const found = spawnSync('pgrep', ['-f', `lock-keeper\\.js [0-9]+ ${holder.lock}$`], { encoding: 'utf8' }).stdout;
+    const keepers = found.split('\n').filter((pid) => /^[1-9][0-9]*$/.test(pid)); // never 0: that is our own group
     expect(keepers).toHaveLength(1);
     const warned = waitForLine(holder.wrapper, (line) => line.includes('keeper'), 'stderr');
     process.kill(Number(keepers[0]), 'SIGKILL');
