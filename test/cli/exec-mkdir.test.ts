@@ -79,6 +79,26 @@ describe('dblock exec --backend mkdir: the lock lives exactly as long as CMD', {
     expect(await secondWriter(holder, '10s')).toEqual({ code: 0, wrote: true });
   });
 
+  it('with --lock-dir, keeps both locks it took (in DIR and beside the target) while the child of a SIGKILLed dblock runs', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'app.db');
+    const fifo = join(dir, 'go');
+    execFileSync('mkfifo', [fifo]);
+    const common = ['--backend', 'mkdir', '--stale', '2s', '--db', db];
+    const script = `echo "started $$"; read x < "${fifo}"`;
+    const wrapper = startDblock(['exec', ...common, '--lock-dir', tempDir(), '--', 'sh', '-c', script]);
+    const line = await waitForLine(wrapper, (l) => l.startsWith('started '));
+    const childPid = Number(line.split(' ')[1]);
+    if (!(childPid > 1)) throw new Error(`no pid in ${JSON.stringify(line)}`);
+    orphans.push(childPid);
+    wrapper.kill('SIGKILL');
+    const marker = join(dir, 'second-wrote');
+    const second = await runDblock(['exec', ...common, '--timeout', '6s', '--', 'sh', '-c', `echo > "${marker}"`]);
+    expect({ code: second.code, wrote: existsSync(marker) }).toEqual({ code: 75, wrote: false });
+    expect(alive(childPid)).toBe(true);
+    writeFileSync(fifo, 'go\n');
+  });
+
   it('frees the lock as soon as the child of a SIGKILLed dblock ends, not a stale period later', async () => {
     const holder = await holdLock('60s');
     const closed = new Promise((resolve) => holder.wrapper.stdout?.once('end', resolve));

@@ -74,7 +74,8 @@ export function startKeeper(
 /** The lock directories this acquisition took itself (one passed through from an ancestor has its own keeper). */
 function ownLocks(held: LockHandle): { path: string; fd: number }[] {
   const locks: { path: string; fd: number }[] = [];
-  for (const handle of [held]) {
+  // With --lock-dir, the sidecar beside the target is taken too (a companion), and must live as long.
+  for (const handle of [held, ...held.companions]) {
     if (handle.fd !== undefined && !handle.reentrant) locks.push({ path: handle.lockPath, fd: handle.fd });
   }
   return locks;
