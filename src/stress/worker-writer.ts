@@ -21,7 +21,7 @@ export async function openStressWriter(
   lockTimeoutMs?: number,
 ): Promise<StressWriter> {
   if (mode === 'unsafe') return openBareWriter(db);
-  const database = await openDatabase(db, { concurrency: mode, journalMode, lockTimeoutMs, ...lock });
+  const database = await openDatabase(db, { concurrency: mode, journalMode, timeout: lockTimeoutMs, ...lock });
   return {
     write: (fn) => database.write(fn),
     retries: () => database.stats().busyRetries,

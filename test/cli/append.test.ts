@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finished, runDblock, startDblock } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { runDblockAs } from '../helpers/world-readable-install.js';
 
 const NOBODY = 65534;
 
@@ -66,7 +67,7 @@ describe('dblock append', () => {
     writeFileSync(file, 'one\n', { mode: 0o200 });
     chownSync(dir, NOBODY, NOBODY); // nobody makes the sidecars here and may write, not read, the file
     chownSync(file, NOBODY, NOBODY);
-    const result = await runDblock(['append', file, 'two'], { uid: NOBODY, gid: NOBODY });
+    const result = await runDblockAs(NOBODY, ['append', file, 'two']);
     expect(result.code).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe('one\ntwo\n');
   });

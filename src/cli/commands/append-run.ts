@@ -1,7 +1,7 @@
 import { DblockError } from '../../errors.js';
-import { lock } from '../../lock/acquire.js';
 import { canonicalizeTarget } from '../../path/canonicalize.js';
 import type { CommandContext } from '../command-context.js';
+import { lockForCommand } from '../lock-wait.js';
 import type { AppendFlags } from './append.js';
 import { appendLines, assertAppendable } from './append-file.js';
 import { readLineBatches } from './append-lines.js';
@@ -11,7 +11,7 @@ import { readLineBatches } from './append-lines.js';
  * Stdin goes in batches (the lines one read completes), each under the lock; a failed batch is removed
  * whole and earlier batches, already fsynced, stay.
  */
-export async function runAppend(_ctx: CommandContext, flags: AppendFlags, args: string[]): Promise<number> {
+export async function runAppend(ctx: CommandContext, flags: AppendFlags, args: string[]): Promise<number> {
   const [file, line] = args;
   if (file === undefined) throw new DblockError('EUSAGE', 'append needs a FILE');
   const path = canonicalizeTarget(file);
@@ -19,7 +19,7 @@ export async function runAppend(_ctx: CommandContext, flags: AppendFlags, args: 
   const target = flags.lock ?? path;
   const lockOptions = { exact: flags.lock !== undefined, lockDir: flags.lockDir, timeout: flags.timeout };
   const appendBatch = async (lines: Buffer[]): Promise<void> => {
-    const held = await lock(target, lockOptions);
+    const held = await lockForCommand(ctx, target, lockOptions);
     try {
       appendLines(path, lines);
     } finally {

@@ -63,7 +63,8 @@ export function startKeeper(
   const pipe = keeper.stdin;
   pipe?.on('error', () => {}); // EPIPE if the keeper died: its exit says so
   return {
-    around: (setup) => (pipe === null ? setup : { ...setup, fds: [...setup.fds, pipe] }),
+    // On the first number past every other descriptor of CMD's: a free one.
+    around: (setup) => (pipe === null ? setup : { ...setup, stdio: [...setup.stdio, pipe] }),
     stop: () => {
       stopped = true;
       pipe?.destroy();
