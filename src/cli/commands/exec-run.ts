@@ -45,6 +45,7 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
       held = await lockForCommand(ctx, found.target, {
         ...found.options,
         shared: flags.shared === true,
+        slots: flags.slots,
         timeout: flags.timeout,
         command,
         onWarning: (message) => ctx.out.warn(message),
