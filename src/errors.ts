@@ -4,6 +4,7 @@ export const EXIT = {
   USAGE: 64,
   DATAERR: 65,
   NOINPUT: 66,
+  UNAVAILABLE: 69,
   SOFTWARE: 70,
   CANTCREAT: 73,
   TEMPFAIL: 75,
@@ -32,7 +33,11 @@ export type DblockErrorCode =
   | 'EMIGRATION'
   | 'EINTENTCONFLICT'
   | 'ENETFS'
-  | 'EINTERNAL';
+  | 'EINTERNAL'
+  // PostgreSQL backend (SPEC §9): server unreachable, lock lost while held, pooled session refused.
+  | 'EUNAVAILABLE'
+  | 'ELOCKLOST'
+  | 'EBACKENDPOOLED';
 
 const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
   EUSAGE: EXIT.USAGE,
@@ -52,6 +57,9 @@ const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
   EINTENTCONFLICT: EXIT.TEMPFAIL,
   ENETFS: EXIT.USAGE,
   EINTERNAL: EXIT.SOFTWARE,
+  EUNAVAILABLE: EXIT.UNAVAILABLE,
+  ELOCKLOST: EXIT.UNAVAILABLE,
+  EBACKENDPOOLED: EXIT.UNAVAILABLE,
 };
 
 export interface DblockErrorOptions {
