@@ -1,14 +1,18 @@
 import { closeSync, fstatSync, readSync, statSync, writeSync } from 'node:fs';
 import { ChangeSignal } from './change-signal.js';
+import { flockHolderPids, flockModeThrough } from './fd-locks.js';
 import { tryFlock, unlock } from './flock-calls.js';
-import { openSidecarFile, openSidecarForProbe } from './sidecar-file.js';
-import type { LockBackend, LockMode, LockResource, ProbeState, WaitControl } from './types.js';
+import { ancestors } from './process-tree.js';
+import { openSidecarFile, openSidecarForProbe, openUserLockFile } from './sidecar-file.js';
+import type { BackendOptions, LockBackend, LockMode, LockResource, ProbeState, WaitControl } from './types.js';
 
 const RECORD_READ_MAX = 4096;
 const INITIAL_CONTENT = Buffer.from('\n');
 
 /** Suffix of the turnstile file that orders waiters at the door (see FlockResource). */
 export const TURNSTILE_SUFFIX = '.turn';
+/** Suffix of the file that holds the record beside a lock file the user named (which is never written). */
+export const HOLDER_SUFFIX = '.holder';
 
 /** How long a waiter waits politely before it shuts the door on barging re-acquirers. */
 export const STARVATION_MS = 2;
@@ -46,20 +50,24 @@ const NOTICE = Buffer.from('\n');
 class FlockResource implements LockResource {
   readonly path: string;
   readonly fd: number;
-  readonly #writable: boolean;
+  /** Where the holder record goes: the lock file itself when it is dblock's own, else `<lock>.holder`. */
+  readonly #recordFd: number | undefined;
   readonly #turnFd: number | undefined;
-  readonly #turnWritable: boolean;
   #mode: LockMode | undefined;
   #changes: ChangeSignal | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, userFile: boolean) {
     this.path = path;
-    const main = openSidecarFile(path, INITIAL_CONTENT);
-    this.fd = main.fd;
-    this.#writable = main.writable;
-    const turn = openTurnstile(path + TURNSTILE_SUFFIX);
-    this.#turnFd = turn?.fd;
-    this.#turnWritable = turn?.writable === true;
+    if (userFile) {
+      // flock(1) never writes the file it locks, and neither does dblock: a script locking "$0" keeps its bytes.
+      this.fd = openUserLockFile(path);
+      this.#recordFd = openOptional(path + HOLDER_SUFFIX);
+    } else {
+      const main = openSidecarFile(path, INITIAL_CONTENT);
+      this.fd = main.fd;
+      this.#recordFd = main.writable ? main.fd : undefined;
+    }
+    this.#turnFd = openOptional(path + TURNSTILE_SUFFIX);
   }
 
   tryAcquire(mode: LockMode): boolean {
@@ -86,13 +94,17 @@ class FlockResource implements LockResource {
     let doorHeld = false;
     try {
       for (let delay = FIRST_POLL_MS; ; delay = Math.min(delay * 2, MAX_POLL_MS)) {
+        if (wait.signal?.aborted) return false;
         if (doorHeld ? this.#tryLock(mode) : this.tryAcquire(mode)) return true;
         const now = performance.now();
-        // A door holder that stopped (SIGSTOP, a debugger, a stalled event loop) must not shut
-        // everyone out of a free lock: after DOOR_PATIENCE_MS a waiter may step past the door.
-        if (!doorHeld && now - started >= DOOR_PATIENCE_MS && this.#tryLock(mode)) return true;
+        const lastTry = now >= wait.deadline;
+        // A door holder that stopped (SIGSTOP, a debugger, a stalled event loop) must not shut everyone
+        // out of a free lock: after DOOR_PATIENCE_MS, and on a last try (so `--timeout 0` behaves like
+        // `flock -n`), a waiter may step past the door — but only to a lock nobody holds. Joining
+        // shared holders past the door would let a stream of readers keep a waiting writer out forever.
+        if (!doorHeld && (lastTry || now - started >= DOOR_PATIENCE_MS) && this.#tryFree(mode)) return true;
         if (!doorHeld && turn !== undefined && now - started >= STARVATION_MS) doorHeld = tryFlock(turn, 'exnb');
-        if (now >= wait.deadline || wait.signal?.aborted) return false;
+        if (lastTry) return false;
         const pause = delay * (0.5 + Math.random()); // jitter: pollers must not wake in lockstep
         await changes.next(Math.min(pause, wait.deadline - now), wait.signal);
       }
@@ -109,14 +121,15 @@ class FlockResource implements LockResource {
   }
 
   writeRecord(record: Buffer): void {
-    if (!this.#writable) return;
-    writeSync(this.fd, record, 0, record.length, 0);
+    if (this.#recordFd === undefined) return;
+    writeSync(this.#recordFd, record, 0, record.length, 0);
   }
 
   close(): void {
     this.#changes?.close();
     this.#changes = undefined;
     closeSync(this.fd);
+    if (this.#recordFd !== undefined && this.#recordFd !== this.fd) closeSync(this.#recordFd);
     if (this.#turnFd !== undefined) closeSync(this.#turnFd);
   }
 
@@ -129,12 +142,24 @@ class FlockResource implements LockResource {
 
   /** Wake every waiter (inotify on the door file). Best effort: waiters also poll, so a failed write (full disk) only slows them. */
   #announce(): void {
-    if (this.#turnFd === undefined || !this.#turnWritable) return;
+    if (this.#turnFd === undefined) return;
     try {
       writeSync(this.#turnFd, NOTICE, 0, NOTICE.length, 0);
     } catch {
       // the poll will notice
     }
+  }
+
+  /** Take the lock only if nobody holds it in any mode (a shared request converts, which may lose a race). */
+  #tryFree(mode: LockMode): boolean {
+    if (!tryFlock(this.fd, 'exnb')) return false;
+    if (mode === 'shared' && !tryFlock(this.fd, 'shnb')) {
+      // flock(2) converts by dropping the exclusive lock first; someone slipped in, and we hold nothing.
+      unlock(this.fd);
+      return false;
+    }
+    this.#mode = mode;
+    return true;
   }
 
   #tryLock(mode: LockMode): boolean {
@@ -144,14 +169,20 @@ class FlockResource implements LockResource {
   }
 }
 
-function openTurnstile(path: string): { fd: number; writable: boolean } | undefined {
+/**
+ * A writable companion file of dblock's own (the door, a record beside a user's lock file), or undefined.
+ * Without one (a read-only directory that has only the lock file, a planted hard link) exclusion is
+ * intact: only arrival order is weaker, or the holder goes unnamed.
+ */
+function openOptional(path: string): number | undefined {
   try {
-    return openSidecarFile(path, INITIAL_CONTENT);
+    const file = openSidecarFile(path, INITIAL_CONTENT);
+    if (file.writable) return file.fd;
+    closeSync(file.fd);
   } catch {
-    // No turnstile (e.g. a read-only directory that has only the lock file): exclusion is intact,
-    // only arrival order is weaker.
-    return undefined;
+    // see above
   }
+  return undefined;
 }
 
 /** The default backend: flock(2) through fs-ext, released by the kernel the moment a holder dies. */
@@ -160,52 +191,79 @@ export const flockBackend: LockBackend = {
   supportsShared: true,
   canBeCompromised: false,
 
-  open(lockPath: string): LockResource {
-    return new FlockResource(lockPath);
+  open(lockPath: string, options?: BackendOptions): LockResource {
+    return new FlockResource(lockPath, options?.userFile === true);
   },
 
-  probe(lockPath: string): ProbeState {
-    const fd = openSidecarForProbe(lockPath);
-    if (fd === undefined) return 'absent';
-    try {
-      if (tryFlock(fd, 'exnb')) {
-        unlock(fd);
-        return 'free';
-      }
-      if (tryFlock(fd, 'shnb')) {
-        unlock(fd);
-        return 'shared';
-      }
-      return 'exclusive';
-    } finally {
-      closeSync(fd);
-    }
-  },
+  probe: probeLock,
 
   readRecord(lockPath: string): Buffer | undefined {
-    let fd: number | undefined;
-    try {
-      fd = openSidecarForProbe(lockPath);
-      if (fd === undefined) return undefined;
-      const buf = Buffer.alloc(RECORD_READ_MAX);
-      const n = readSync(fd, buf, 0, buf.length, 0);
-      return buf.subarray(0, n);
-    } catch {
-      return undefined;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
+    // The record is in the lock file (dblock's own sidecar) or beside it (a lock file the user named):
+    // the one written last is the current holder's.
+    const inFile = readRecordFile(lockPath);
+    const beside = readRecordFile(lockPath + HOLDER_SUFFIX);
+    if (inFile === undefined || beside === undefined) return (inFile ?? beside)?.bytes;
+    return (beside.mtimeMs >= inFile.mtimeMs ? beside : inFile).bytes;
   },
 
-  verifyInherited(fd: number, lockPath: string, mode: LockMode): boolean {
+  inheritedMode(fd: number, lockPath: string): LockMode | undefined {
     try {
       const held = fstatSync(fd);
       const named = statSync(lockPath);
-      if (held.dev !== named.dev || held.ino !== named.ino) return false;
-      // Same open file description as the ancestor's: succeeds only if it holds the lock (or nobody does).
-      return tryFlock(fd, mode === 'shared' ? 'shnb' : 'exnb');
+      if (held.dev !== named.dev || held.ino !== named.ino) return undefined;
     } catch {
-      return false;
+      return undefined;
     }
+    const mode = flockModeThrough(fd);
+    if (mode !== undefined) return mode ?? undefined;
+    // No /proc: an exclusive try on the ancestor's own open file description is a no-op if it holds the
+    // lock exclusively, and fails (or takes a free lock, which we then drop) otherwise.
+    if (probeLock(lockPath) !== 'exclusive') return undefined;
+    return tryFlock(fd, 'exnb') ? 'exclusive' : undefined;
+  },
+
+  heldByAncestor(lockPath: string): number | undefined {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(lockPath);
+    } catch {
+      return undefined;
+    }
+    const holders = new Set(flockHolderPids(st.dev, st.ino));
+    return holders.size === 0 ? undefined : ancestors().find((pid) => holders.has(pid));
   },
 };
+
+function readRecordFile(path: string): { bytes: Buffer; mtimeMs: number } | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSidecarForProbe(path);
+    if (fd === undefined) return undefined;
+    const buf = Buffer.alloc(RECORD_READ_MAX);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return { bytes: buf.subarray(0, n), mtimeMs: fstatSync(fd).mtimeMs };
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Who holds `lockPath`, by non-blocking tries through a descriptor of its own. */
+function probeLock(lockPath: string): ProbeState {
+  const fd = openSidecarForProbe(lockPath);
+  if (fd === undefined) return 'absent';
+  try {
+    if (tryFlock(fd, 'exnb')) {
+      unlock(fd);
+      return 'free';
+    }
+    if (tryFlock(fd, 'shnb')) {
+      unlock(fd);
+      return 'shared';
+    }
+    return 'exclusive';
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -52,8 +52,8 @@ export const mkdirBackend: LockBackend = {
     }
   },
 
-  verifyInherited(fd: number, lockPath: string, mode: LockMode): boolean {
+  inheritedMode(fd: number, lockPath: string): LockMode | undefined {
     // The holder file is created anew with each acquisition: the same file means the same, live acquisition.
-    return mode === 'exclusive' && isOurs(lockPath, fd);
+    return isOurs(lockPath, fd) ? 'exclusive' : undefined;
   },
 };

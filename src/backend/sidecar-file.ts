@@ -50,7 +50,30 @@ export function openSidecarFile(path: string, initial: Buffer): SidecarFile {
     }
   }
   refuseIfNotRegular(fd, path);
+  if (writable) refuseIfLinked(fd, path);
   return { fd, writable };
+}
+
+/**
+ * Open a lock file the user named (`--lock FILE`, like `flock FILE`) without ever writing it: read-only,
+ * created empty when missing (as flock(1) does), never truncated, never through a symlink.
+ */
+export function openUserLockFile(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, O_RDONLY | O_CREAT | SAFE, 0o666);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // O_CREAT on a read-only directory or filesystem: an existing file still opens without it.
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw openError(err, path);
+    try {
+      fd = openSync(path, O_RDONLY | SAFE);
+    } catch (err2) {
+      throw openError((err2 as NodeJS.ErrnoException).code === 'ENOENT' ? err : err2, path);
+    }
+  }
+  refuseIfNotRegular(fd, path);
+  return fd;
 }
 
 /** Open an existing sidecar read-only for a probe; undefined when it does not exist. */
@@ -72,6 +95,20 @@ function refuseIfNotRegular(fd: number, path: string): void {
   closeSync(fd);
   if (st.isDirectory()) throw directoryError(path);
   throw new DblockError('ESIDECAR', `refusing sidecar ${path}: not a regular file`);
+}
+
+/**
+ * A file dblock writes into must have no other name: a hard link planted in a shared directory
+ * (`app.db.lock` → `/etc/passwd`) would otherwise have the holder record written into its target.
+ */
+function refuseIfLinked(fd: number, path: string): void {
+  const links = fstatSync(fd).nlink;
+  if (links <= 1) return;
+  closeSync(fd);
+  throw new DblockError(
+    'ESIDECAR',
+    `refusing sidecar ${path}: it has ${links} hard links, so writing it would change another file; remove it and let dblock recreate it`,
+  );
 }
 
 function directoryError(path: string): DblockError {

@@ -23,6 +23,11 @@ export type ProbeState = 'free' | 'shared' | 'exclusive' | 'absent';
 export interface BackendOptions {
   /** mkdir: a lock whose heartbeat stopped this long ago is abandoned and may be taken over. @default 10000 */
   readonly staleMs?: number | undefined;
+  /**
+   * The lock file is one the user named (`--lock FILE`, `exact`): it is opened read-only and never
+   * written, as flock(1) treats it; the holder record goes beside it. @default false
+   */
+  readonly userFile?: boolean | undefined;
 }
 
 /**
@@ -42,10 +47,16 @@ export interface LockBackend {
   /** Read the advisory holder record without taking the lock. */
   readRecord(lockPath: string): Buffer | undefined;
   /**
-   * True when the inherited descriptor `fd` refers to `lockPath` and holds it in `mode`:
-   * only then may a nested call trust an ancestor's lock.
+   * The mode in which the inherited descriptor `fd` holds `lockPath`, or undefined when it is not
+   * `lockPath` or holds nothing: only then may a nested call trust an ancestor's lock. Must never
+   * change the lock (a spoofed DBLOCK_HELD must not convert or release an ancestor's lock).
    */
-  verifyInherited(fd: number, lockPath: string, mode: LockMode): boolean;
+  inheritedMode(fd: number, lockPath: string): LockMode | undefined;
+  /**
+   * Whether `lockPath` is held by an ancestor of this process (which then waits for us: waiting would
+   * deadlock). Optional; backends that cannot tell leave it out.
+   */
+  heldByAncestor?(lockPath: string): number | undefined;
 }
 
 /** One opened lock resource, used by one process; the in-process mutex serialises calls on it. */

@@ -1,4 +1,6 @@
-import type { BackendName, LockMode, WaitControl } from '../backend/types.js';
+import { accessSync, constants, lstatSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { BackendName, LockBackend, LockMode, WaitControl } from '../backend/types.js';
 import { DblockError, LockTimeoutError } from '../errors.js';
 import type { FifoMutex } from '../mutex/fifo-mutex.js';
 import { parseStale, resolveTimeoutMs } from '../options.js';
@@ -9,7 +11,7 @@ import { HolderRecordWriter } from './holder-record.js';
 import { LockHandle } from './lock-handle.js';
 import { acquireOs, currentHolder, type OsOutcome, releaseOs, watchCompromise, writeRecordQuietly } from './os-lock.js';
 import { type PathState, resolveCached, stateFor } from './path-state.js';
-import { reentrantHandle } from './reentrancy.js';
+import { ancestorDeadlockCheck, reentrantHandle } from './reentrancy.js';
 
 /** Options of `lock()` and `withLock()`. */
 export interface LockOptions {
@@ -47,6 +49,46 @@ export interface LockOptions {
  * try { … } finally { held.release(); }
  */
 export async function lock(target: string, options: LockOptions = {}): Promise<LockHandle> {
+  if (options.lockDir === undefined || options.exact) return lockOne(target, options);
+  // A process without --lock-dir takes the sidecar beside the target, and cannot know where others keep
+  // theirs: so a --lock-dir acquisition takes that one too (first, in one order everywhere), unless it
+  // cannot exist — a read-only directory where it was never created, where nobody else can take it either.
+  const started = performance.now();
+  const besidePath = resolveCached(target, { sidecar: options.sidecar }).lockPath;
+  if (!besideUsable(besidePath, selectBackend(options.backend))) return lockOne(target, options);
+  const beside = await lockOne(target, { ...options, lockDir: undefined });
+  try {
+    const timeoutMs = resolveTimeoutMs(options.timeout);
+    const left = Math.max(0, timeoutMs - (performance.now() - started));
+    const main = await lockOne(target, { ...options, timeout: timeoutMs === 0 ? 0 : left });
+    return main.withCompanion(beside);
+  } catch (err) {
+    beside.release();
+    throw err;
+  }
+}
+
+/** Whether the sidecar beside a target can be taken: it exists, or its directory lets us create it. */
+function besideUsable(lockPath: string, backend: LockBackend): boolean {
+  if (backend.name === 'flock' && existsLstat(lockPath)) return true;
+  try {
+    accessSync(dirname(lockPath), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function existsLstat(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function lockOne(target: string, options: LockOptions): Promise<LockHandle> {
   const started = performance.now();
   const mode: LockMode = options.shared ? 'shared' : 'exclusive';
   const backend = selectBackend(options.backend);
@@ -59,14 +101,14 @@ export async function lock(target: string, options: LockOptions = {}): Promise<L
   const passThrough = reentrantHandle(resolved, mode, backend);
   if (passThrough !== undefined) return passThrough;
 
-  const state = stateFor(backend, resolved.lockPath, options.onWarning, staleMs);
+  const state = stateFor(backend, resolved.lockPath, options.onWarning, staleMs, options.exact === true);
   const wait: WaitControl = { deadline: started + timeoutMs, signal: options.signal };
   if (!state.mutex.tryAcquire(mode) && !(await waitForMutex(state.mutex, mode, wait))) {
     throw waitFailed(state, started, timeoutMs, options.signal);
   }
   let outcome: OsOutcome;
   try {
-    const taken = acquireOs(state, mode, wait, options.command);
+    const taken = acquireOs(state, mode, wait, options.command, ancestorDeadlockCheck(resolved, backend));
     outcome = taken instanceof Promise ? await taken : taken;
   } catch (err) {
     state.mutex.release();

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type LockMode, RECORD_SIZE } from '../backend/types.js';
+import { type LockBackend, type LockMode, RECORD_SIZE } from '../backend/types.js';
 import { VERSION } from '../version.js';
 
 /** Advisory: who took an exclusive lock. Liveness is always the OS lock, never this record. */
@@ -104,4 +104,12 @@ export function unlessStale(record: HolderRecord | undefined): HolderRecord | un
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM' ? record : undefined;
   }
+}
+
+/**
+ * Who holds `lockPath` according to its advisory record, unless visibly stale. For messages only:
+ * whether the lock is held is decided by the backend's probe, never by this.
+ */
+export function readHolder(backend: LockBackend, lockPath: string): HolderRecord | undefined {
+  return unlessStale(parseHolderRecord(backend.readRecord(lockPath)));
 }

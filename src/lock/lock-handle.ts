@@ -14,6 +14,7 @@ export interface LockHandleInit {
   signal?: AbortSignal | undefined;
   release: () => void;
   annotate?: ((fields: { pid?: number; command?: string }) => void) | undefined;
+  companions?: readonly LockHandle[] | undefined;
 }
 
 // flock locks are never lost: one signal that never aborts serves every such handle, at no cost.
@@ -45,6 +46,11 @@ export class LockHandle implements Disposable, AsyncDisposable {
    * Pass it to long work, or call `held.signal.throwIfAborted()` before committing.
    */
   readonly signal: AbortSignal;
+  /**
+   * Other locks taken with this one and released with it (the sidecar beside the target, taken too by a
+   * `lockDir` acquisition), to be passed down to a child with it.
+   */
+  readonly companions: readonly LockHandle[];
   #release: (() => void) | undefined;
   readonly #annotate: LockHandleInit['annotate'];
 
@@ -59,6 +65,36 @@ export class LockHandle implements Disposable, AsyncDisposable {
     this.signal = init.signal ?? NEVER_ABORTED;
     this.#release = init.release;
     this.#annotate = init.annotate;
+    this.companions = init.companions ?? [];
+  }
+
+  /** This handle also holding `companion` (released after this one, annotated with it). */
+  withCompanion(companion: LockHandle): LockHandle {
+    const own = this.#release;
+    const annotate = this.#annotate;
+    this.#release = undefined;
+    return new LockHandle({
+      target: this.target,
+      lockPath: this.lockPath,
+      mode: this.mode,
+      fd: this.fd,
+      reentrant: this.reentrant && companion.reentrant,
+      waitedMs: this.waitedMs + companion.waitedMs,
+      waitedFor: this.waitedFor ?? companion.waitedFor,
+      signal: AbortSignal.any([this.signal, companion.signal]),
+      companions: [...this.companions, companion],
+      release: () => {
+        try {
+          own?.();
+        } finally {
+          companion.release();
+        }
+      },
+      annotate: (fields) => {
+        annotate?.(fields);
+        companion.annotate(fields);
+      },
+    });
   }
 
   /** True until `release()` is called. */

@@ -1,5 +1,5 @@
 import type { LockMode, LockResource, WaitControl } from '../backend/types.js';
-import { type HolderRecord, HolderRecordWriter, parseHolderRecord, unlessStale } from './holder-record.js';
+import { type HolderRecord, HolderRecordWriter, readHolder } from './holder-record.js';
 import type { PathState } from './path-state.js';
 
 /** The OS-level result: held or not, and the holder record seen if we had to wait. */
@@ -21,21 +21,27 @@ export function acquireOs(
   mode: LockMode,
   wait: WaitControl,
   command: string | undefined,
+  beforeWait?: (() => void) | undefined,
 ): OsOutcome | Promise<OsOutcome> {
-  if (mode === 'shared') return acquireShared(state, wait, command);
+  if (mode === 'shared') return acquireShared(state, wait, command, beforeWait);
   const resource = resourceOf(state);
   const got = resource.tryAcquire(mode);
   if (got === true) return held(state, mode, command, undefined);
-  return waitForOsLock(state, resource, mode, wait, command, got);
+  return waitForOsLock(state, resource, mode, wait, command, got, beforeWait);
 }
 
 /** The path's lock resource, opened on first use. */
 function resourceOf(state: PathState): LockResource {
-  state.resource ??= state.backend.open(state.lockPath, { staleMs: state.staleMs });
+  state.resource ??= state.backend.open(state.lockPath, { staleMs: state.staleMs, userFile: state.userFile });
   return state.resource;
 }
 
-async function acquireShared(state: PathState, wait: WaitControl, command: string | undefined): Promise<OsOutcome> {
+async function acquireShared(
+  state: PathState,
+  wait: WaitControl,
+  command: string | undefined,
+  beforeWait: (() => void) | undefined,
+): Promise<OsOutcome> {
   while (state.osHolders === 0 && state.sharedPending !== undefined) {
     // Another in-process shared caller is taking the OS lock: join it, within our own deadline.
     if (!(await settledWithin(state.sharedPending, wait))) return { held: false };
@@ -45,7 +51,7 @@ async function acquireShared(state: PathState, wait: WaitControl, command: strin
     return HELD;
   }
   const resource = resourceOf(state);
-  const attempt = waitForOsLock(state, resource, 'shared', wait, command, resource.tryAcquire('shared'));
+  const attempt = waitForOsLock(state, resource, 'shared', wait, command, resource.tryAcquire('shared'), beforeWait);
   // Handled here so a failed attempt nobody joined is not an unhandled rejection.
   state.sharedPending = attempt.then(
     () => {},
@@ -66,9 +72,11 @@ async function waitForOsLock(
   wait: WaitControl,
   command: string | undefined,
   first: boolean | Promise<boolean>,
+  beforeWait?: (() => void) | undefined,
 ): Promise<OsOutcome> {
   let waitedFor: HolderRecord | undefined;
   if (!(await first)) {
+    beforeWait?.();
     waitedFor = currentHolder(state);
     if (!(await resource.acquire(mode, wait))) return { held: false };
   }
@@ -129,7 +137,7 @@ export function releaseOs(state: PathState): void {
 }
 
 export function currentHolder(state: PathState): HolderRecord | undefined {
-  return unlessStale(parseHolderRecord(state.backend.readRecord(state.lockPath)));
+  return readHolder(state.backend, state.lockPath);
 }
 
 /** A signal that aborts with ECOMPROMISED if this acquisition's lock is lost (backends that can lose one). */

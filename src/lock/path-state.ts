@@ -1,6 +1,6 @@
 import type { LockBackend, LockResource } from '../backend/types.js';
 import { FifoMutex } from '../mutex/fifo-mutex.js';
-import { type LockTarget, resolveLockTarget, type SidecarKind } from '../path/sidecar-path.js';
+import { type LockTarget, refuseHardLinks, resolveLockTarget, type SidecarKind } from '../path/sidecar-path.js';
 import { warnIfNetworkFs } from './network-warning.js';
 
 /** Everything this process knows about one lock file: its in-process queue and its OS lock. */
@@ -9,6 +9,8 @@ export interface PathState {
   readonly lockPath: string;
   /** The stale period the resource is opened with (mkdir): the first acquisition's. */
   readonly staleMs: number | undefined;
+  /** The lock file is one the user named (never written); fixed by the first acquisition, like staleMs. */
+  readonly userFile: boolean;
   readonly mutex: FifoMutex;
   resource: LockResource | undefined;
   /** In-process holders sharing the one OS lock (several only in shared mode). */
@@ -43,6 +45,8 @@ export function resolveCached(target: string, options: TargetOptions): LockTarge
       sidecar: options.sidecar ?? 'lock',
       lockDir: options.lockDir,
     });
+    // A lock file the user named is locked by inode, so its hard links share it; a database's sidecar is per name.
+    if (!options.exact) refuseHardLinks(resolved.canonical);
     if (targets.size >= TARGET_CACHE_MAX) targets.clear();
     targets.set(key, resolved);
   }
@@ -63,13 +67,23 @@ export function stateFor(
   lockPath: string,
   onWarning: ((message: string) => void) | undefined,
   staleMs?: number,
+  userFile = false,
 ): PathState {
   const key = stateKey(backend, lockPath);
   let state = states.get(key);
   if (state === undefined) {
     if (states.size >= OPEN_PATHS_MAX) closeIdleStates();
     if (backend.name === 'flock') warnIfNetworkFs(lockPath, onWarning);
-    state = { backend, lockPath, staleMs, mutex: new FifoMutex(), resource: undefined, osHolders: 0, sharedPending: undefined };
+    state = {
+      backend,
+      lockPath,
+      staleMs,
+      userFile,
+      mutex: new FifoMutex(),
+      resource: undefined,
+      osHolders: 0,
+      sharedPending: undefined,
+    };
     states.set(key, state);
   }
   return state;

@@ -13,7 +13,9 @@ import { existingState } from './path-state.js';
 export function reentrantHandle(resolved: LockTarget, mode: LockMode, backend: LockBackend): LockHandle | undefined {
   const inContext = heldInContext(resolved.lockPath);
   const inherited = inContext === undefined ? inheritedLocks().get(resolved.lockPath) : undefined;
-  const heldMode = inContext ?? inherited?.mode;
+  // An inherited descriptor is trusted only if it is open, is this sidecar, and holds the lock — in the
+  // mode the kernel reports, never the one DBLOCK_HELD claims (anyone can edit an environment variable).
+  const heldMode = inContext ?? (inherited === undefined ? undefined : backend.inheritedMode(inherited.fd, resolved.lockPath));
   if (heldMode === undefined) return undefined;
   if (heldMode === 'shared' && mode === 'exclusive') {
     throw new DblockError(
@@ -21,8 +23,6 @@ export function reentrantHandle(resolved: LockTarget, mode: LockMode, backend: L
       `cannot upgrade a shared lock to exclusive on ${resolved.lockPath}: release it and acquire exclusive (flock upgrades are not atomic)`,
     );
   }
-  // An inherited descriptor is trusted only if it is open, is this sidecar, and holds the lock.
-  if (inherited !== undefined && !backend.verifyInherited(inherited.fd, resolved.lockPath, inherited.mode)) return undefined;
   return new LockHandle({
     target: resolved.canonical,
     lockPath: resolved.lockPath,
@@ -34,4 +34,23 @@ export function reentrantHandle(resolved: LockTarget, mode: LockMode, backend: L
     signal: existingState(backend, resolved.lockPath)?.compromise?.signal,
     release: () => {},
   });
+}
+
+/**
+ * For a lock DBLOCK_HELD lists but this process does not hold through the listed descriptor: a check
+ * to run when the lock is found busy, which fails at once if an ancestor holds it — the ancestor waits
+ * for us, so waiting would deadlock (e.g. Python's subprocess closed the descriptor on the way down).
+ */
+export function ancestorDeadlockCheck(resolved: LockTarget, backend: LockBackend): (() => void) | undefined {
+  const listed = inheritedLocks().get(resolved.lockPath);
+  if (listed === undefined || backend.heldByAncestor === undefined) return undefined;
+  return () => {
+    const pid = backend.heldByAncestor?.(resolved.lockPath);
+    if (pid === undefined) return;
+    const fd = listed.fd;
+    throw new DblockError(
+      'EDEADLOCK',
+      `${resolved.lockPath} is held by pid ${pid}, an ancestor of this process, which passed it down as descriptor ${fd} (DBLOCK_HELD), but descriptor ${fd} here is not that lock: a process in between closed it, and waiting would deadlock. Keep descriptor ${fd} open on the way down (Python: subprocess.run(..., pass_fds=[${fd}]); Node: stdio[${fd}] = ${fd})`,
+    );
+  };
 }

@@ -36,6 +36,26 @@ export function resolveLockTarget(target: string, spec: TargetSpec = {}): LockTa
   return { given: target, canonical, lockPath: sidecarPath(canonical, suffix, spec.lockDir) };
 }
 
+/**
+ * Refuse a target with more than one name: each name would get its own sidecar, so two writers could
+ * hold "the" lock at once (and SQLite itself corrupts hard-linked databases). A missing file is fine.
+ * Uses stat, never open: the caller may hold a SQLite connection to the file.
+ */
+export function refuseHardLinks(canonical: string): void {
+  let links: number;
+  try {
+    links = statSync(canonical).nlink;
+  } catch {
+    return;
+  }
+  if (links > 1) {
+    throw new DblockError(
+      'EBADTARGET',
+      `refusing ${canonical}: it has ${links} hard links, and each name would get its own lock; use one name (a symbolic link is fine)`,
+    );
+  }
+}
+
 /** `<canonical><suffix>`, or inside `lockDir` as `<hash>-<base><suffix>` so two databases never share a name. */
 export function sidecarPath(canonical: string, suffix: string, lockDir?: string): string {
   if (lockDir === undefined) return canonical + suffix;

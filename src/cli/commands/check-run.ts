@@ -1,7 +1,7 @@
 import type { ProbeState } from '../../backend/types.js';
 import { describeHolder, EXIT } from '../../errors.js';
 import { selectBackend } from '../../lock/backends.js';
-import { type HolderRecord, parseHolderRecord, unlessStale } from '../../lock/holder-record.js';
+import { type HolderRecord, readHolder } from '../../lock/holder-record.js';
 import { resolveLockTarget } from '../../path/sidecar-path.js';
 import { type CheckReport, checkDatabase } from '../../sqlite/check.js';
 import type { CommandContext } from '../command-context.js';
@@ -23,7 +23,7 @@ export async function runCheck(ctx: CommandContext, flags: CheckFlags): Promise<
   const locks: LockState[] = (['lock', 'init'] as const).map((sidecar) => {
     const { lockPath } = resolveLockTarget(report.path, { sidecar, lockDir: flags.lockDir });
     const state = backend.probe(lockPath);
-    const holder = state === 'exclusive' ? (unlessStale(parseHolderRecord(backend.readRecord(lockPath))) ?? null) : null;
+    const holder = state === 'exclusive' ? (readHolder(backend, lockPath) ?? null) : null;
     return { lockPath, state, holder };
   });
   ctx.out.result({ ...report, locks }, formatReport(report, locks));

@@ -77,8 +77,13 @@ function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: Inte
   // --close: nothing is passed down, so the child must not believe it holds anything.
   if (flags.close) return { fds: [], env, held };
   // Our lock, then every lock an ancestor passed to us (a grandchild may nest on those too).
-  const own: InheritedLock[] = held?.fd === undefined ? [] : [{ path: held.lockPath, fd: held.fd, mode: held.mode }];
-  const ancestors = [...inheritedLocks().values()].filter((lock) => lock.path !== held?.lockPath && isOpen(lock.fd));
+  const own: InheritedLock[] = [];
+  for (const handle of held === undefined ? [] : [held, ...held.companions]) {
+    if (handle.fd !== undefined) own.push({ path: handle.lockPath, fd: handle.fd, mode: handle.mode });
+  }
+  const ancestors = [...inheritedLocks().values()].filter(
+    (lock) => !own.some((mine) => mine.path === lock.path) && isOpen(lock.fd),
+  );
   const locks = [...own, ...ancestors];
   const inherited = locks.map((lock, i) => ({ ...lock, fd: FIRST_PASSED_FD + i }));
   if (inherited.length > 0) env[HELD_ENV] = encodeHeldEnv(inherited);

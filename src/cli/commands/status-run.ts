@@ -4,7 +4,7 @@ import { describeHolder } from '../../errors.js';
 import { type IntentListing, listIntents } from '../../intent/inspect.js';
 import { locateRegistry } from '../../intent/location.js';
 import { selectBackend } from '../../lock/backends.js';
-import { type HolderRecord, parseHolderRecord, unlessStale } from '../../lock/holder-record.js';
+import { type HolderRecord, readHolder } from '../../lock/holder-record.js';
 import { parseStale } from '../../options.js';
 import { describeFilesystem } from '../../path/fs-type.js';
 import { resolveLockTarget } from '../../path/sidecar-path.js';
@@ -41,7 +41,7 @@ export async function runStatus(ctx: CommandContext, flags: TargetFlags & { regi
 
   function probe(lockPath: string): LockStatus {
     const state = backend.probe(lockPath, { staleMs });
-    const holder = state === 'exclusive' ? (unlessStale(parseHolderRecord(backend.readRecord(lockPath))) ?? null) : null;
+    const holder = state === 'exclusive' ? (readHolder(backend, lockPath) ?? null) : null;
     return { lockPath, state, holder };
   }
 }
