@@ -11,7 +11,8 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  external: ['fs-ext', 'better-sqlite3', 'proper-lockfile', 'cli-progress'],
+  // pg is imported lazily by the postgres backend only: a flock `exec` never loads it.
+  external: ['fs-ext', 'better-sqlite3', 'proper-lockfile', 'cli-progress', 'pg'],
   sourcemap: 'linked',
   logLevel: 'warning',
 };

@@ -21,6 +21,8 @@ export class PgLockResource implements LockResource {
   #fence: bigint | undefined;
   #holder: { pid: number; command: string };
   onCompromised: ((error: DblockError) => void) | undefined;
+  /** Told the holder record seen whenever a wait finds the lock busy (the backend keeps it for messages). */
+  onHolderSeen: ((record: Buffer | undefined) => void) | undefined;
 
   constructor(name: string, options: SessionOptions, command: string) {
     this.path = name;
@@ -50,7 +52,10 @@ export class PgLockResource implements LockResource {
 
   async tryAcquire(mode: LockMode): Promise<boolean> {
     const session = await this.#fresh();
-    if (!(await session.tryLock(mode))) return false;
+    if (!(await session.tryLock(mode))) {
+      await this.#noteHolder(session);
+      return false;
+    }
     await this.#granted(session, mode);
     return true;
   }
@@ -58,6 +63,7 @@ export class PgLockResource implements LockResource {
   async acquire(mode: LockMode, wait: WaitControl): Promise<boolean> {
     const session = await this.#fresh();
     if (!(await session.waitLock(mode, wait))) {
+      await this.#noteHolder(session);
       session.close();
       return false;
     }
@@ -90,12 +96,15 @@ export class PgLockResource implements LockResource {
       .catch(() => {}); // advisory only
   }
 
-  /** The current holder's record, read through this resource's open session (a waiter has one). */
-  async readRecord(): Promise<Buffer | undefined> {
-    const session = this.#session;
-    if (session === undefined || session.closed) return undefined;
-    const holders = await holdersOf(session.client, this.path);
-    return holderRecordBytes(holders.find((h) => h.backendPid !== session.backendPid && h.pid !== undefined));
+  /** Reads who holds the lock through the waiter's own session (advisory: failures are ignored). */
+  async #noteHolder(session: PgLockSession): Promise<void> {
+    if (session.closed || this.onHolderSeen === undefined) return;
+    try {
+      const holders = await holdersOf(session.client, this.path);
+      this.onHolderSeen(holderRecordBytes(holders.find((h) => h.backendPid !== session.backendPid && h.pid !== undefined)));
+    } catch {
+      // advisory only
+    }
   }
 
   close(): void {

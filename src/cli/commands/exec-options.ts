@@ -9,6 +9,7 @@ export interface ExecFlags extends TargetFlags, IntentFlags, GlobalFlags {
   timeout?: string;
   close?: boolean;
   conflictExitCode?: string;
+  lostGrace?: string;
 }
 
 /** `dblock exec`'s own options, shared by commander and the fast path. */
@@ -22,6 +23,10 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
   {
     flags: '-E, --conflict-exit-code <n>',
     description: 'exit code when the lock is busy, the wait times out or the intent is refused (default 75)',
+  },
+  {
+    flags: '--lost-grace <duration>',
+    description: 'when the lock is lost (postgres, mkdir): SIGTERM the command, then SIGKILL after this long (default 2s)',
   },
   {
     flags: '--writes <path>',

@@ -5,13 +5,16 @@ import type { IntentHandle } from '../../intent/intent-handle.js';
 import { lock } from '../../lock/acquire.js';
 import { encodeHeldEnv, HELD_ENV, type InheritedLock, inheritedLocks } from '../../lock/held-locks.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
-import { parseCount } from '../../options.js';
+import { parseCount, parseDuration } from '../../options.js';
 import type { CommandContext } from '../command-context.js';
 import { targetFromFlags } from '../target-options.js';
 import { type ChildSetup, runChild } from './exec-child.js';
 import type { ExecFlags } from './exec-options.js';
 
 const FIRST_PASSED_FD = 3;
+/** The fencing token of the lock held for CMD, and the lock it belongs to (postgres). */
+const FENCE_ENV = 'DBLOCK_FENCE';
+const FENCE_NAME_ENV = 'DBLOCK_FENCE_NAME';
 const INTENT_FLAGS = ['writes', 'policy', 'ttl', 'taskId', 'registry'] as const;
 /** A busy lock and a refused intent both mean "someone else has it": --conflict-exit-code covers both. */
 const CONFLICT_CODES = new Set(['ELOCKTIMEOUT', 'EINTENTCONFLICT']);
@@ -60,7 +63,8 @@ export async function runExec(ctx: CommandContext, flags: ExecFlags, args: strin
   }
   const stopTtlWatch = intents?.warnOnExpiry(ctx, intent) ?? (() => {});
   try {
-    return await runChild(ctx, file, rest, childSetup(flags, held, intent));
+    const setup = { ...childSetup(flags, held, intent), lostGraceMs: lostGraceOf(flags) };
+    return await runChild(ctx, file, rest, setup);
   } finally {
     stopTtlWatch();
     held?.release();
@@ -74,6 +78,7 @@ function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: Inte
   delete env[HELD_ENV];
   delete env[INTENTS_ENV];
   if (intent !== undefined) env[TASK_ID_ENV] = intent.taskId;
+  Object.assign(env, fenceEnv(flags, held));
   // --close: nothing is passed down, so the child must not believe it holds anything.
   if (flags.close) return { fds: [], env, held };
   // Our lock, then every lock an ancestor passed to us (a grandchild may nest on those too).
@@ -90,6 +95,29 @@ function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: Inte
   const intents = intentsForChild(intent, FIRST_PASSED_FD + locks.length);
   if (intents.value !== undefined) env[INTENTS_ENV] = intents.value;
   return { fds: [...locks.map((lock) => lock.fd), ...intents.fds], env, held };
+}
+
+/**
+ * postgres: the fence for CMD to present to the resource (DBLOCK_FENCE, DBLOCK_FENCE_NAME), and the
+ * server for nested dblock calls (a URL given by --url is not otherwise in CMD's environment).
+ */
+function fenceEnv(flags: ExecFlags, held: LockHandle | undefined): NodeJS.ProcessEnv {
+  if (flags.backend !== 'postgres' || held === undefined) return {};
+  const env: NodeJS.ProcessEnv = {};
+  if (held.fence !== undefined) {
+    env[FENCE_ENV] = held.fence.toString();
+    env[FENCE_NAME_ENV] = `postgres:${held.lockPath}`;
+  }
+  if (flags.url !== undefined) env.DBLOCK_POSTGRES_URL = flags.url;
+  return env;
+}
+
+function lostGraceOf(flags: ExecFlags): number | undefined {
+  if (flags.lostGrace === undefined) return undefined;
+  const ms = parseDuration(flags.lostGrace, 'lost-grace');
+  if (!Number.isFinite(ms))
+    throw new DblockError('EUSAGE', `Expected \`lost-grace\` to be a finite duration such as 2s, got \`${flags.lostGrace}\``);
+  return ms;
 }
 
 function reportAcquired(ctx: CommandContext, held: LockHandle): void {

@@ -21,13 +21,15 @@ export interface LockStatus {
 
 /** `dblock status`: probe each lock of the target with a non-blocking try. */
 export async function runStatus(ctx: CommandContext, flags: TargetFlags & { registry?: string }): Promise<number> {
+  // A server-wide lock table, not files: its own report (and no target needed).
+  if (flags.backend === 'postgres') return (await import('./status-postgres.js')).runPostgresStatus(ctx, flags);
   const { target, options } = requireTarget(flags, 'status');
   const backend = selectBackend(options.backend);
   const spec = { kind: options.exact ? ('lock' as const) : ('db' as const), lockDir: options.lockDir };
   const main = resolveLockTarget(target, { ...spec, sidecar: 'lock' });
   const staleMs = options.stale === undefined ? undefined : parseStale(options.stale);
-  const locks = [probe(main.lockPath)];
-  if (!options.exact) locks.push(probe(resolveLockTarget(target, { ...spec, sidecar: 'init' }).lockPath));
+  const locks = [await probe(main.lockPath)];
+  if (!options.exact) locks.push(await probe(resolveLockTarget(target, { ...spec, sidecar: 'init' }).lockPath));
   // flock's reliability depends on where the lock files live, which --lock-dir may move.
   const fs = describeFilesystem(dirname(main.lockPath));
   const filesystem = { type: fs.type, network: fs.network };
@@ -39,8 +41,8 @@ export async function runStatus(ctx: CommandContext, flags: TargetFlags & { regi
   );
   return 0;
 
-  function probe(lockPath: string): LockStatus {
-    const state = backend.probe(lockPath, { staleMs });
+  async function probe(lockPath: string): Promise<LockStatus> {
+    const state = await backend.probe(lockPath, { staleMs });
     const holder = state === 'exclusive' ? (readHolder(backend, lockPath) ?? null) : null;
     return { lockPath, state, holder };
   }
