@@ -96,6 +96,7 @@ export class SqliteDatabase implements Database {
         timeout: Math.max(0, deadline - performance.now()),
         lockDir: this.#opts.lockDir,
         backend: this.#opts.backend,
+        url: this.#opts.url,
       };
       return await withLock(this.path, () => this.#onConnection(() => transactor.run(fn, deadline), deadline), lockOptions);
     } finally {

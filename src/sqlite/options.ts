@@ -45,6 +45,8 @@ export interface OpenDatabaseOptions {
   lockDir?: string | undefined;
   /** Lock backend for the sidecars. @default 'flock' */
   backend?: BackendName | undefined;
+  /** postgres backend: the lock server's URL. @default DBLOCK_POSTGRES_URL, else the PG* variables */
+  url?: string | undefined;
   /** Use WAL even on a network filesystem, where SQLite's shared memory does not work. @default false */
   force?: boolean | undefined;
   /** Called each time a write meets SQLITE_BUSY at BEGIN or COMMIT and is about to back off and retry. */
@@ -62,6 +64,7 @@ export interface ResolvedOptions {
   readonly readonly: boolean;
   readonly lockDir: string | undefined;
   readonly backend: BackendName | undefined;
+  readonly url: string | undefined;
   readonly force: boolean;
   readonly onBusy: OpenDatabaseOptions['onBusy'];
 }
@@ -94,6 +97,7 @@ export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOption
     readonly: options.readonly === true,
     lockDir: options.lockDir,
     backend: options.backend,
+    url: options.url,
     force: options.force === true,
     onBusy: options.onBusy,
   };

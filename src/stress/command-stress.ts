@@ -23,9 +23,10 @@ export async function runCommandStress(
   db: string,
   kept: boolean,
 ): Promise<StressReport> {
-  const { backend, lockDir } = opts.lock;
+  const { backend, lockDir, url } = opts.lock;
   const lockFlags = [
     ...(backend === undefined ? [] : ['--backend', backend]),
+    ...(url === undefined ? [] : ['--url', url]),
     ...(lockDir === undefined ? [] : ['--lock-dir', lockDir]),
   ];
   const prefix =

@@ -34,6 +34,8 @@ export interface StressOptions {
   backend?: BackendName | undefined;
   /** Keep the sidecars in this directory instead of beside the database. */
   lockDir?: string | undefined;
+  /** postgres backend: the lock server's URL. @default DBLOCK_POSTGRES_URL, else the PG* variables */
+  url?: string | undefined;
   /** Run this command per operation under `dblock exec`, instead of the built-in workload. */
   command?: readonly string[] | undefined;
   /** Called as operations finish (for a progress display). */
@@ -65,6 +67,7 @@ export interface StressProgress {
 export interface StressLock {
   readonly backend?: BackendName | undefined;
   readonly lockDir?: string | undefined;
+  readonly url?: string | undefined;
 }
 
 /** Options with defaults applied and values checked. */
@@ -107,7 +110,7 @@ export function resolveStressOptions(options: StressOptions): ResolvedStressOpti
     kill,
     seed: options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : atLeast('seed', options.seed, 0),
     keep: options.keep === true,
-    lock: { backend: selectBackend(options.backend).name, lockDir: options.lockDir },
+    lock: { backend: selectBackend(options.backend).name, lockDir: options.lockDir, url: options.url },
     command,
     onProgress: options.onProgress ?? (() => {}),
     onTarget: options.onTarget ?? (() => {}),
