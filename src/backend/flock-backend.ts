@@ -1,13 +1,14 @@
 import { closeSync, fstatSync, readSync, statSync, writeSync } from 'node:fs';
 import { ChangeSignal } from './change-signal.js';
+import { proveExclusion } from './exclusion-check.js';
 import { flockHolderPids, flockModeThrough } from './fd-locks.js';
 import { tryFlock, unlock } from './flock-calls.js';
 import { ancestors } from './process-tree.js';
-import { openSidecarFile, openSidecarForProbe, openUserLockFile } from './sidecar-file.js';
+import { openOptionalSidecar, openSidecarFile, openSidecarForProbe, openUserLockFile } from './sidecar-file.js';
 import type { BackendOptions, LockBackend, LockMode, LockResource, ProbeState, WaitControl } from './types.js';
 
 const RECORD_READ_MAX = 4096;
-const INITIAL_CONTENT = Buffer.from('\n');
+export const INITIAL_CONTENT = Buffer.from('\n');
 
 /** Suffix of the turnstile file that orders waiters at the door (see FlockResource). */
 export const TURNSTILE_SUFFIX = '.turn';
@@ -18,10 +19,13 @@ export const HOLDER_SUFFIX = '.holder';
 export const STARVATION_MS = 2;
 /** How long a waiter respects a door shut by someone else before it may step past it. */
 const DOOR_PATIENCE_MS = 250;
+/** How long a lock must stay free under a shut door before a waiter concludes the door holder is not moving. */
+const FREE_CONFIRM_MS = 30;
 /** Polling bounds for holders that do not announce their release (flock(1), a crashed process). */
-const FIRST_POLL_MS = 1;
-const MAX_POLL_MS = 25;
-const NOTICE = Buffer.from('\n');
+export const FIRST_POLL_MS = 1;
+export const MAX_POLL_MS = 25;
+/** The byte a release writes into the door file: its inotify event wakes the waiters. */
+export const NOTICE = Buffer.from('\n');
 
 /**
  * flock(2) on a sidecar file, waited for without ever blocking in the kernel, with a door for
@@ -61,13 +65,19 @@ class FlockResource implements LockResource {
     if (userFile) {
       // flock(1) never writes the file it locks, and neither does dblock: a script locking "$0" keeps its bytes.
       this.fd = openUserLockFile(path);
-      this.#recordFd = openOptional(path + HOLDER_SUFFIX);
+      this.#recordFd = openOptionalSidecar(path + HOLDER_SUFFIX, INITIAL_CONTENT);
     } else {
       const main = openSidecarFile(path, INITIAL_CONTENT);
       this.fd = main.fd;
       this.#recordFd = main.writable ? main.fd : undefined;
     }
-    this.#turnFd = openOptional(path + TURNSTILE_SUFFIX);
+    try {
+      proveExclusion(path, this.fd);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+    this.#turnFd = openOptionalSidecar(path + TURNSTILE_SUFFIX, INITIAL_CONTENT);
   }
 
   tryAcquire(mode: LockMode): boolean {
@@ -92,6 +102,7 @@ class FlockResource implements LockResource {
     const changes = this.#changes;
     changes.reset();
     let doorHeld = false;
+    let freeSince: number | undefined;
     try {
       for (let delay = FIRST_POLL_MS; ; delay = Math.min(delay * 2, MAX_POLL_MS)) {
         if (wait.signal?.aborted) return false;
@@ -99,10 +110,18 @@ class FlockResource implements LockResource {
         const now = performance.now();
         const lastTry = now >= wait.deadline;
         // A door holder that stopped (SIGSTOP, a debugger, a stalled event loop) must not shut everyone
-        // out of a free lock: after DOOR_PATIENCE_MS, and on a last try (so `--timeout 0` behaves like
-        // `flock -n`), a waiter may step past the door — but only to a lock nobody holds. Joining
-        // shared holders past the door would let a stream of readers keep a waiting writer out forever.
-        if (!doorHeld && (lastTry || now - started >= DOOR_PATIENCE_MS) && this.#tryFree(mode)) return true;
+        // out of a free lock. A last try (`--timeout 0` must behave like `flock -n`) takes a lock nobody
+        // holds. After DOOR_PATIENCE_MS a waiter steps past the door too, but only to a lock that has
+        // stayed free for FREE_CONFIRM_MS — a live door holder takes a free lock within a millisecond —
+        // and never to join shared holders, or a stream of readers would keep a waiting writer out.
+        if (!doorHeld && lastTry && this.#tryFree(mode)) return true;
+        if (!doorHeld && now - started >= DOOR_PATIENCE_MS) {
+          if (freeSince !== undefined && now - freeSince >= FREE_CONFIRM_MS) {
+            if (this.#tryFree(mode)) return true;
+            freeSince = undefined;
+          } else if (this.#probeFree()) freeSince ??= now;
+          else freeSince = undefined;
+        }
         if (!doorHeld && turn !== undefined && now - started >= STARVATION_MS) doorHeld = tryFlock(turn, 'exnb');
         if (lastTry) return false;
         const pause = delay * (0.5 + Math.random()); // jitter: pollers must not wake in lockstep
@@ -150,6 +169,16 @@ class FlockResource implements LockResource {
     }
   }
 
+  /**
+   * Whether nobody holds the lock: taken and dropped at once. No release notice: a door holder that
+   * tried in that microsecond retries on its own poll, and a notice per probe would wake every waiter.
+   */
+  #probeFree(): boolean {
+    if (!tryFlock(this.fd, 'exnb')) return false;
+    unlock(this.fd);
+    return true;
+  }
+
   /** Take the lock only if nobody holds it in any mode (a shared request converts, which may lose a race). */
   #tryFree(mode: LockMode): boolean {
     if (!tryFlock(this.fd, 'exnb')) return false;
@@ -167,22 +196,6 @@ class FlockResource implements LockResource {
     if (ok) this.#mode = mode;
     return ok;
   }
-}
-
-/**
- * A writable companion file of dblock's own (the door, a record beside a user's lock file), or undefined.
- * Without one (a read-only directory that has only the lock file, a planted hard link) exclusion is
- * intact: only arrival order is weaker, or the holder goes unnamed.
- */
-function openOptional(path: string): number | undefined {
-  try {
-    const file = openSidecarFile(path, INITIAL_CONTENT);
-    if (file.writable) return file.fd;
-    closeSync(file.fd);
-  } catch {
-    // see above
-  }
-  return undefined;
 }
 
 /** The default backend: flock(2) through fs-ext, released by the kernel the moment a holder dies. */
