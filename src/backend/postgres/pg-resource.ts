@@ -4,6 +4,9 @@ import type { SessionOptions } from './connect.js';
 import { holderRecordBytes, holdersOf } from './holders.js';
 import { PgLockSession } from './session.js';
 
+/** How long a released lock's session is kept for a next acquisition before it is ended. */
+const IDLE_SESSION_MS = 2000;
+
 /** Fields of the holder record this backend stores in its table (the rest comes from the server). */
 interface RecordFields {
   pid?: unknown;
@@ -11,8 +14,8 @@ interface RecordFields {
 }
 
 /**
- * The `LockResource` of one lock name on PostgreSQL: a fresh dedicated session per acquisition
- * (SPEC §9: one unpooled connection per held lock), closed at release.
+ * The `LockResource` of one lock name on PostgreSQL: its own dedicated session for each hold
+ * (SPEC §9: one unpooled connection per held lock), kept a moment after release for the next one.
  */
 export class PgLockResource implements LockResource {
   readonly path: string;
@@ -20,6 +23,7 @@ export class PgLockResource implements LockResource {
   #session: PgLockSession | undefined;
   #fence: bigint | undefined;
   #holder: { pid: number; command: string };
+  #idleTimer: NodeJS.Timeout | undefined;
   onCompromised: ((error: DblockError) => void) | undefined;
   /** Told the holder record seen whenever a wait finds the lock busy (the backend keeps it for messages). */
   onHolderSeen: ((record: Buffer | undefined) => void) | undefined;
@@ -73,8 +77,16 @@ export class PgLockResource implements LockResource {
 
   release(): void {
     this.#fence = undefined;
-    this.#session?.release();
-    this.#session = undefined;
+    const session = this.#session;
+    if (session === undefined) return;
+    session.unlock();
+    // Kept for this lock's next acquisition (a connect costs far more than the lock), for a while.
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      if (this.#session === session) this.#session = undefined;
+      session.end();
+    }, IDLE_SESSION_MS);
+    this.#idleTimer.unref();
   }
 
   /** Re-record the holder (e.g. `dblock exec` names its child); the first record was written at the grant. */
@@ -108,12 +120,14 @@ export class PgLockResource implements LockResource {
   }
 
   close(): void {
+    clearTimeout(this.#idleTimer);
     this.#session?.close();
     this.#session = undefined;
   }
 
   /** A new session unless an unused open one is at hand (a failed try leaves it open for the wait). */
   async #fresh(): Promise<PgLockSession> {
+    clearTimeout(this.#idleTimer);
     if (this.#session !== undefined && !this.#session.closed) return this.#session;
     this.#session = await PgLockSession.open(this.path, this.#options);
     return this.#session;

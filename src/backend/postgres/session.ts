@@ -73,6 +73,7 @@ export class PgLockSession {
 
   /** Try once, without waiting. */
   async tryLock(mode: LockMode): Promise<boolean> {
+    this.#busy();
     const { rows } = await this.#run<{ ok: boolean; backend_pid: number }>(LOCK_SQL.try[mode], [this.#key.key]);
     this.#backendPid ??= rows[0]?.backend_pid;
     return rows[0]?.ok === true;
@@ -85,6 +86,7 @@ export class PgLockSession {
   async waitLock(mode: LockMode, wait: WaitControl): Promise<boolean> {
     const remaining = wait.deadline - performance.now();
     if (remaining <= 0 || wait.signal?.aborted) return false;
+    this.#busy();
     const finite = Number.isFinite(remaining);
     await this.#run(`SET lock_timeout = ${finite ? Math.max(1, Math.ceil(remaining)) : 0}`);
     let settle: (held: boolean) => void = () => {};
@@ -136,7 +138,7 @@ export class PgLockSession {
     this.#mode = mode;
     this.#watch = new LeaseWatch(this.#client, this.#leaseMs, sentAt, (reason, cause) => this.#lost(reason, cause));
     // A held lock must not keep the process alive, as with flock; the heartbeat still runs while it lives.
-    this.#client.connection.stream.unref();
+    this.#idle();
     return row.fence === null ? undefined : BigInt(row.fence);
   }
 
@@ -150,22 +152,37 @@ export class PgLockSession {
     return this.#watch?.validUntil;
   }
 
-  /** Unlock and close the session (closing alone would free it too; the unlock hands it over sooner). */
-  release(): void {
+  /**
+   * Unlock, keeping the session for this lock's next acquisition (queries on one session run in order,
+   * so the unlock precedes any later try). An idle session never keeps the process alive.
+   */
+  unlock(): void {
     this.#watch?.stop();
     this.#watch = undefined;
     const mode = this.#mode;
     this.#mode = undefined;
+    if (this.#closed || mode === undefined) return;
+    this.#client.query(LOCK_SQL.unlock[mode], [this.#key.key]).catch(() => this.close());
+    this.#idle();
+  }
+
+  /** End the session politely (the server frees anything it still holds). */
+  end(): void {
+    this.#watch?.stop();
+    this.#watch = undefined;
+    this.#mode = undefined;
     if (this.#closed) return;
     this.#closed = true;
+    this.#client.end().catch(() => {});
+  }
+
+  /** While an acquisition waits for the server, the process must stay alive for the answer. */
+  #busy(): void {
     this.#client.connection.stream.ref();
-    const unlock = mode === undefined ? Promise.resolve() : this.#client.query(LOCK_SQL.unlock[mode], [this.#key.key]);
-    unlock
-      .then(
-        () => this.#client.end(),
-        () => this.#client.end(),
-      )
-      .catch(() => {});
+  }
+
+  #idle(): void {
+    this.#client.connection.stream.unref();
   }
 
   /** Drop the session at once: the server frees whatever it held or was granted. */
