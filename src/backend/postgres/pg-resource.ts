@@ -56,8 +56,9 @@ export class PgLockResource implements LockResource {
 
   async tryAcquire(mode: LockMode): Promise<boolean> {
     const session = await this.#fresh();
+    // A busy lock's holder is read only if the wait fails (for the message): not on every hand-off.
     if (!(await session.tryLock(mode))) {
-      await this.#noteHolder(session);
+      this.onHolderSeen?.(undefined);
       return false;
     }
     await this.#granted(session, mode);

@@ -31,6 +31,8 @@ export class PgLockSession {
   #mode: LockMode | undefined;
   #watch: LeaseWatch | undefined;
   #closed = false;
+  /** The session's `lock_timeout` as last set by us (ms; 0 = none); -1 until then (the server's may differ). */
+  #lockTimeout = -1;
   #onLost: ((error: DblockError) => void) | undefined;
 
   private constructor(name: string, client: PgClient, leaseMs: number) {
@@ -88,7 +90,10 @@ export class PgLockSession {
     if (remaining <= 0 || wait.signal?.aborted) return false;
     this.#busy();
     const finite = Number.isFinite(remaining);
-    await this.#run(`SET lock_timeout = ${finite ? Math.max(1, Math.ceil(remaining)) : 0}`);
+    const lockTimeout = finite ? Math.max(1, Math.ceil(remaining)) : 0;
+    // A round trip saved on every unbounded wait: the setting stays until changed.
+    if (lockTimeout !== this.#lockTimeout) await this.#run(`SET lock_timeout = ${lockTimeout}`);
+    this.#lockTimeout = lockTimeout;
     let settle: (held: boolean) => void = () => {};
     const cut = new Promise<boolean>((resolve) => {
       settle = resolve;
