@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { DblockError } from '../errors.js';
+import { DblockError, fromSystemError } from '../errors.js';
 import type { JournalMode } from '../sqlite/options.js';
+import { findShortage } from '../util/descriptors.js';
 import { runOp } from './command-op.js';
 import { type ResolvedStressOptions, throwIfStopped } from './options.js';
 import { dblockBin } from './package-paths.js';
@@ -38,11 +39,17 @@ export async function runCommandStress(
   let done = 0;
   let failed = 0;
   let busy = 0;
+  // This process out of descriptors (it could not spawn): every lane stops starting ops, the run fails.
+  let shortage: DblockError | undefined;
   const lane = async (worker: number): Promise<void> => {
-    for (let op = 0; op < opts.ops && !opts.signal?.aborted; op++) {
+    for (let op = 0; op < opts.ops && !opts.signal?.aborted && shortage === undefined; op++) {
       const env = { DBLOCK_WORKER: String(worker), DBLOCK_OP: String(op), DBLOCK_DB: db };
       const result = await runOp([...prefix, ...command], env, running);
       if (opts.signal?.aborted) return;
+      if (findShortage(result.error) !== undefined) {
+        shortage ??= fromSystemError(result.error, `starting operation ${op} of stress worker ${worker}`);
+        return;
+      }
       done += 1;
       if (result.status === 0) {
         latencies.push(result.latencyMs);
@@ -77,6 +84,7 @@ export async function runCommandStress(
     clearTimeout(grace);
   }
   throwIfStopped(opts.signal);
+  if (shortage !== undefined) throw shortage;
   const durationMs = performance.now() - started;
   if (failed > problems.length) problems.push(`… ${failed} of ${total} commands failed in all`);
   const integrity = await checkIntegrity(db, null).catch((err: unknown) => {

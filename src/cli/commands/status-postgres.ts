@@ -9,14 +9,15 @@ import type { TargetFlags } from '../target-options.js';
  * `dblock status --backend postgres [--lock NAME | --db P]`: the server's live holders (from `pg_locks`,
  * so a crashed holder is never shown) with their records: pid, host, command, since, name, fence.
  */
-export async function runPostgresStatus(ctx: CommandContext, flags: TargetFlags): Promise<number> {
+export async function runPostgresStatus(ctx: CommandContext, flags: TargetFlags): Promise<'free' | 'shared' | 'exclusive'> {
   const name = flags.lock ?? (flags.db === undefined ? undefined : canonicalizeTarget(flags.db));
   const holders = await postgresHolders(name, { url: flags.url });
   const json = holders.map((h) => ({ ...h, fence: h.fence?.toString() ?? null }));
   const lines =
     holders.length === 0 ? [name === undefined ? 'no dblock locks held' : `${name}: free`] : holders.map(formatHolder);
-  ctx.out.result({ backend: 'postgres', name: name ?? null, state: stateOf(holders), holders: json }, lines.join('\n'));
-  return 0;
+  const state = stateOf(holders);
+  ctx.out.result({ backend: 'postgres', name: name ?? null, state, holders: json }, lines.join('\n'));
+  return state;
 }
 
 function stateOf(holders: readonly PgHolder[]): 'free' | 'shared' | 'exclusive' {
