@@ -100,6 +100,7 @@ const OPTION_NAMES: readonly (keyof OpenDatabaseOptions)[] = [
   'readonly',
   'lockDir',
   'backend',
+  'url',
   'force',
   'onBusy',
 ];
