@@ -36,7 +36,7 @@ export class PgLockResource implements LockResource {
 
   /** The session's socket while held: a child inheriting it keeps the session (and the lock) alive. */
   get fd(): number | undefined {
-    return undefined;
+    return this.#session?.fd;
   }
 
   /** The fencing token of the current exclusive hold. */

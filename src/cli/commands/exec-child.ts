@@ -50,7 +50,7 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
       const graceMs = setup.lostGraceMs ?? DEFAULT_LOST_GRACE_MS;
       lost = ctx.out.error(lostError(held?.signal.reason, child.pid, graceMs));
       child.kill('SIGTERM');
-      killer = undefined;
+      killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     };
     held?.signal.addEventListener('abort', onLost, { once: true });
     const done = (code: number): void => {
