@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One PostgreSQL server for the run (the postgres backend's tests); about 1 s to start.
+    globalSetup: ['test/global-setup.ts'],
     fileParallelism: false,
     pool: 'forks',
     testTimeout: 60_000,

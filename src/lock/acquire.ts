@@ -3,8 +3,8 @@ import { dirname } from 'node:path';
 import type { BackendName, LockBackend, LockMode, WaitControl } from '../backend/types.js';
 import { DblockError, LockTimeoutError } from '../errors.js';
 import type { FifoMutex } from '../mutex/fifo-mutex.js';
-import { parseStale, resolveTimeoutMs } from '../options.js';
-import type { SidecarKind } from '../path/sidecar-path.js';
+import { parseDuration, parseStale, resolveTimeoutMs } from '../options.js';
+import type { LockTarget, SidecarKind } from '../path/sidecar-path.js';
 import { selectBackend } from './backends.js';
 import { type HeldToken, runHolding } from './held-locks.js';
 import { HolderRecordWriter } from './holder-record.js';
@@ -45,6 +45,13 @@ export interface LockOptions {
   slots?: number | string | undefined;
   /** Receives warnings (a flock lock on a network filesystem), once per process. @default process.emitWarning */
   onWarning?: ((message: string) => void) | undefined;
+  /** postgres backend: the server's URL. @default DBLOCK_POSTGRES_URL, else the PG* variables */
+  url?: string | undefined;
+  /**
+   * postgres backend: the lock counts as lost (`held.lost` aborts with `ELOCKLOST`) this long after the
+   * last answered heartbeat. @default '10s'
+   */
+  lease?: string | number | undefined;
 }
 
 /**
@@ -58,7 +65,7 @@ export interface LockOptions {
 export async function lock(target: string, options: LockOptions = {}): Promise<LockHandle> {
   const slots = parseSlots(options.slots);
   if (slots !== undefined && slots > 1) return lockSlot(target, options, slots, lock);
-  if (options.lockDir === undefined || options.exact) return lockOne(target, options);
+  if (options.lockDir === undefined || options.exact || options.backend === 'postgres') return lockOne(target, options);
   // A process without --lock-dir takes the sidecar beside the target, and cannot know where others keep
   // theirs: so a --lock-dir acquisition takes that one too (first, in one order everywhere), unless it
   // cannot exist — a read-only directory where it was never created, where nobody else can take it either.
@@ -106,11 +113,13 @@ async function lockOne(target: string, options: LockOptions): Promise<LockHandle
   }
   const timeoutMs = resolveTimeoutMs(options.timeout);
   const staleMs = options.stale === undefined ? undefined : parseStale(options.stale);
-  const resolved = resolveCached(target, options);
-  const passThrough = reentrantHandle(resolved, mode, backend);
+  const connection = backend.name === 'postgres' ? connectionOf(options) : undefined;
+  const resolved = backend.name === 'postgres' ? resolveLockName(target, options) : resolveCached(target, options);
+  const reentrant = reentrantHandle(resolved, mode, backend, connection);
+  const passThrough = reentrant instanceof Promise ? await reentrant : reentrant;
   if (passThrough !== undefined) return passThrough;
 
-  const state = stateFor(backend, resolved.lockPath, options.onWarning, staleMs, options.exact === true);
+  const state = stateFor(backend, resolved.lockPath, options.onWarning, staleMs, options.exact === true, connection);
   const wait: WaitControl = { deadline: started + timeoutMs, signal: options.signal };
   if (!state.mutex.tryAcquire(mode) && !(await waitForMutex(state.mutex, mode, wait))) {
     throw waitFailed(state, started, timeoutMs, options.signal);
@@ -132,6 +141,7 @@ async function lockOne(target: string, options: LockOptions): Promise<LockHandle
     lockPath: resolved.lockPath,
     mode,
     fd: state.resource?.fd,
+    fence: state.resource?.fence,
     reentrant: false,
     waitedMs: performance.now() - started,
     waitedFor: outcome.waitedFor,
@@ -164,6 +174,27 @@ export async function withLock<T>(
     token.released = true;
     held.release();
   }
+}
+
+/** postgres: `--lock NAME` is any string, taken as is; `--db P` is named by P's canonical path (SPEC §9). */
+function resolveLockName(target: string, options: LockOptions): LockTarget {
+  if (options.exact) {
+    if (target === '') throw new DblockError('EUSAGE', 'Expected a lock name after --lock, got an empty string');
+    return { given: target, canonical: target, lockPath: target };
+  }
+  const canonical = resolveCached(target, { sidecar: options.sidecar }).canonical;
+  return { given: target, canonical, lockPath: options.sidecar === 'init' ? `${canonical}#init` : canonical };
+}
+
+function connectionOf(options: LockOptions): { url: string | undefined; leaseMs: number | undefined } {
+  const leaseMs = options.lease === undefined ? undefined : parseDuration(options.lease, 'lease');
+  if (leaseMs !== undefined && (leaseMs < 100 || !Number.isFinite(leaseMs))) {
+    throw new DblockError(
+      'EUSAGE',
+      `Expected \`lease\` to be a duration of at least 100ms such as 10s, got \`${options.lease}\``,
+    );
+  }
+  return { url: options.url, leaseMs };
 }
 
 async function waitForMutex(mutex: FifoMutex, mode: LockMode, wait: WaitControl): Promise<boolean> {

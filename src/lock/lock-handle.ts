@@ -7,6 +7,8 @@ export interface LockHandleInit {
   lockPath: string;
   mode: LockMode;
   fd: number | undefined;
+  /** The fencing token of this exclusive hold (postgres). */
+  fence?: bigint | undefined;
   reentrant: boolean;
   waitedMs: number;
   waitedFor: HolderRecord | undefined;
@@ -34,6 +36,11 @@ export class LockHandle implements Disposable, AsyncDisposable {
   readonly mode: LockMode;
   /** The descriptor holding the lock, for passing to a child process (undefined when none exists). */
   readonly fd: number | undefined;
+  /**
+   * postgres backend: this exclusive hold's fencing token, strictly increasing per lock name. A lease
+   * lock cannot stop a paused holder; the resource can, by refusing writes with a lower fence than it saw.
+   */
+  readonly fence: bigint | undefined;
   /** True when this acquisition passed through a lock the caller (or an ancestor `dblock exec`) already held. */
   readonly reentrant: boolean;
   /** How long the acquisition waited, in milliseconds (0 on the uncontended path). */
@@ -59,6 +66,7 @@ export class LockHandle implements Disposable, AsyncDisposable {
     this.lockPath = init.lockPath;
     this.mode = init.mode;
     this.fd = init.fd;
+    this.fence = init.fence;
     this.reentrant = init.reentrant;
     this.waitedMs = init.waitedMs;
     this.waitedFor = init.waitedFor;
@@ -78,6 +86,7 @@ export class LockHandle implements Disposable, AsyncDisposable {
       lockPath: this.lockPath,
       mode: this.mode,
       fd: this.fd,
+      fence: this.fence,
       reentrant: this.reentrant && companion.reentrant,
       waitedMs: this.waitedMs + companion.waitedMs,
       waitedFor: this.waitedFor ?? companion.waitedFor,
@@ -95,6 +104,14 @@ export class LockHandle implements Disposable, AsyncDisposable {
         companion.annotate(fields);
       },
     });
+  }
+
+  /**
+   * The same signal as `signal`, under the name SPEC §9 uses: on postgres it aborts with an `ELOCKLOST`
+   * DblockError when the session drops, a heartbeat fails or the lease passes unanswered.
+   */
+  get lost(): AbortSignal {
+    return this.signal;
   }
 
   /** True until `release()` is called. */

@@ -32,7 +32,11 @@ export function acquireOs(
 
 /** The path's lock resource, opened on first use. */
 function resourceOf(state: PathState): LockResource {
-  state.resource ??= state.backend.open(state.lockPath, { staleMs: state.staleMs, userFile: state.userFile });
+  state.resource ??= state.backend.open(state.lockPath, {
+    staleMs: state.staleMs,
+    userFile: state.userFile,
+    ...state.connection,
+  });
   return state.resource;
 }
 

@@ -1,4 +1,4 @@
-import type { LockBackend, LockResource } from '../backend/types.js';
+import type { BackendOptions, LockBackend, LockResource } from '../backend/types.js';
 import { FifoMutex } from '../mutex/fifo-mutex.js';
 import { type LockTarget, refuseHardLinks, resolveLockTarget, type SidecarKind } from '../path/sidecar-path.js';
 import { warnIfNetworkFs } from './network-warning.js';
@@ -11,6 +11,8 @@ export interface PathState {
   readonly staleMs: number | undefined;
   /** The lock file is one the user named (never written); fixed by the first acquisition, like staleMs. */
   readonly userFile: boolean;
+  /** Server and lease of a network backend (postgres); part of the state's identity. */
+  readonly connection: Pick<BackendOptions, 'url' | 'leaseMs'> | undefined;
   readonly mutex: FifoMutex;
   resource: LockResource | undefined;
   /** In-process holders sharing the one OS lock (several only in shared mode). */
@@ -56,12 +58,13 @@ export function resolveCached(target: string, options: TargetOptions): LockTarge
 }
 
 /** The state of a lock file if this process has used it. */
-export function existingState(backend: LockBackend, lockPath: string): PathState | undefined {
-  return states.get(stateKey(backend, lockPath));
+export function existingState(backend: LockBackend, lockPath: string, url?: string): PathState | undefined {
+  return states.get(stateKey(backend, lockPath, url));
 }
 
-function stateKey(backend: LockBackend, lockPath: string): string {
-  return `${backend.name}:${lockPath}`;
+function stateKey(backend: LockBackend, lockPath: string, url: string | undefined): string {
+  // One lock name on two servers is two locks.
+  return url === undefined ? `${backend.name}:${lockPath}` : `${backend.name}:${url}:${lockPath}`;
 }
 
 export function stateFor(
@@ -70,8 +73,9 @@ export function stateFor(
   onWarning: ((message: string) => void) | undefined,
   staleMs?: number,
   userFile = false,
+  connection?: Pick<BackendOptions, 'url' | 'leaseMs'>,
 ): PathState {
-  const key = stateKey(backend, lockPath);
+  const key = stateKey(backend, lockPath, connection?.url);
   let state = states.get(key);
   if (state === undefined) {
     if (states.size >= OPEN_PATHS_MAX) closeIdleStates();
@@ -81,6 +85,7 @@ export function stateFor(
       lockPath,
       staleMs,
       userFile,
+      connection,
       mutex: new FifoMutex(),
       resource: undefined,
       osHolders: 0,

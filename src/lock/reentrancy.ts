@@ -1,4 +1,4 @@
-import type { LockBackend, LockMode } from '../backend/types.js';
+import type { BackendOptions, LockBackend, LockMode } from '../backend/types.js';
 import { DblockError } from '../errors.js';
 import type { LockTarget } from '../path/sidecar-path.js';
 import { heldInContext, inheritedLocks } from './held-locks.js';
@@ -10,12 +10,32 @@ import { existingState } from './path-state.js';
  * (withLock), or through an ancestor `dblock exec` (DBLOCK_HELD, verified). Undefined otherwise.
  * @throws DblockError EUPGRADE for a shared→exclusive request
  */
-export function reentrantHandle(resolved: LockTarget, mode: LockMode, backend: LockBackend): LockHandle | undefined {
+export function reentrantHandle(
+  resolved: LockTarget,
+  mode: LockMode,
+  backend: LockBackend,
+  connection?: Pick<BackendOptions, 'url' | 'leaseMs'>,
+): LockHandle | undefined | Promise<LockHandle | undefined> {
   const inContext = heldInContext(resolved.lockPath);
   const inherited = inContext === undefined ? inheritedLocks().get(resolved.lockPath) : undefined;
   // An inherited descriptor is trusted only if it is open, is this sidecar, and holds the lock — in the
   // mode the kernel reports, never the one DBLOCK_HELD claims (anyone can edit an environment variable).
-  const heldMode = inContext ?? (inherited === undefined ? undefined : backend.inheritedMode(inherited.fd, resolved.lockPath));
+  const heldMode =
+    inContext ?? (inherited === undefined ? undefined : backend.inheritedMode(inherited.fd, resolved.lockPath, connection));
+  // A network backend asks its server (postgres): the answer is a promise.
+  if (heldMode instanceof Promise)
+    return heldMode.then((m) => passThroughHandle(resolved, mode, backend, m, inherited?.fd, connection));
+  return passThroughHandle(resolved, mode, backend, heldMode, inherited?.fd, connection);
+}
+
+function passThroughHandle(
+  resolved: LockTarget,
+  mode: LockMode,
+  backend: LockBackend,
+  heldMode: LockMode | undefined,
+  inheritedFd: number | undefined,
+  connection: Pick<BackendOptions, 'url' | 'leaseMs'> | undefined,
+): LockHandle | undefined {
   if (heldMode === undefined) return undefined;
   if (heldMode === 'shared' && mode === 'exclusive') {
     throw new DblockError(
@@ -27,11 +47,11 @@ export function reentrantHandle(resolved: LockTarget, mode: LockMode, backend: L
     target: resolved.canonical,
     lockPath: resolved.lockPath,
     mode: heldMode,
-    fd: inherited?.fd ?? existingState(backend, resolved.lockPath)?.resource?.fd,
+    fd: inheritedFd ?? existingState(backend, resolved.lockPath, connection?.url)?.resource?.fd,
     reentrant: true,
     waitedMs: 0,
     waitedFor: undefined,
-    signal: existingState(backend, resolved.lockPath)?.compromise?.signal,
+    signal: existingState(backend, resolved.lockPath, connection?.url)?.compromise?.signal,
     release: () => {},
   });
 }

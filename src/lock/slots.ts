@@ -38,7 +38,7 @@ export async function lockSlot(
   const timeoutMs = resolveTimeoutMs(options.timeout);
   const resolved = resolveCached(target, options);
   // A child of a slot holder already has the lock shared (and a slot): it passes through.
-  const passThrough = reentrantHandle(resolved, 'shared', flockBackend);
+  const passThrough = await reentrantHandle(resolved, 'shared', flockBackend);
   if (passThrough !== undefined) return passThrough;
   let pool = pools.get(`${resolved.lockPath}|${count}`);
   if (pool === undefined) {

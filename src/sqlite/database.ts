@@ -112,6 +112,7 @@ export class SqliteDatabase implements Database {
         lockDir: this.#opts.lockDir,
         backend: this.#opts.backend,
         stale: this.#opts.staleMs,
+        url: this.#opts.url,
       };
       return await withLock(this.path, () => this.#onConnection(run, deadline), lockOptions);
     } finally {

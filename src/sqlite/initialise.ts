@@ -55,6 +55,7 @@ export async function openInitialised(path: string, opts: ResolvedOptions, migra
     lockDir: opts.lockDir,
     backend: opts.backend,
     stale: opts.staleMs,
+    url: opts.url,
   });
   // Holding `.lock` already (an enclosing withLock or `dblock exec`): taking `.init.lock` now would
   // reverse the lock order; `.lock` alone suffices, since every change is made under it anyway.

@@ -59,6 +59,8 @@ export interface OpenDatabaseOptions {
   backend?: BackendName | undefined;
   /** mkdir backend: take over a lock whose heartbeat stopped this long ago (at least 2 s). @default '10s' */
   stale?: number | string | undefined;
+  /** postgres backend: the lock server's URL. @default DBLOCK_POSTGRES_URL, else the PG* variables */
+  url?: string | undefined;
   /** Use WAL even on a network filesystem, where SQLite's shared memory does not work. @default false */
   force?: boolean | undefined;
   /**
@@ -90,6 +92,7 @@ export interface ResolvedOptions {
   readonly lockDir: string | undefined;
   readonly backend: BackendName | undefined;
   readonly staleMs: number | undefined;
+  readonly url: string | undefined;
   readonly force: boolean;
   readonly onBusy: OpenDatabaseOptions['onBusy'];
   /** The WAL bound in bytes; `Infinity` when off. */
@@ -112,6 +115,7 @@ const OPTION_NAMES: readonly (keyof OpenDatabaseOptions)[] = [
   'lockDir',
   'backend',
   'stale',
+  'url',
   'force',
   'onBusy',
   'maxWalBytes',
@@ -162,6 +166,7 @@ export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOption
     lockDir: options.lockDir,
     backend: options.backend,
     staleMs: options.stale === undefined ? undefined : parseStale(options.stale),
+    url: options.url,
     force: options.force === true,
     onBusy: options.onBusy,
     maxWalBytes: maxWalBytes === 0 ? Number.POSITIVE_INFINITY : maxWalBytes,

@@ -24,9 +24,10 @@ export async function runCommandStress(
   db: string,
   kept: boolean,
 ): Promise<StressReport> {
-  const { backend, lockDir, stale } = opts.lock;
+  const { backend, lockDir, stale, url } = opts.lock;
   const lockFlags = [
     ...(backend === undefined ? [] : ['--backend', backend]),
+    ...(url === undefined ? [] : ['--url', url]),
     ...(lockDir === undefined ? [] : ['--lock-dir', lockDir]),
     ...(stale === undefined ? [] : ['--stale', `${stale}ms`]),
   ];

@@ -43,6 +43,8 @@ export interface StressOptions {
    * until it passes, so a run's default is short. @default '3s' with the mkdir backend
    */
   stale?: number | string | undefined;
+  /** postgres backend: the lock server's URL. @default DBLOCK_POSTGRES_URL, else the PG* variables */
+  url?: string | undefined;
   /** Run this command per operation under `dblock exec`, instead of the built-in workload. */
   command?: readonly string[] | undefined;
   /** Called as operations finish (for a progress display). */
@@ -76,6 +78,7 @@ export interface StressLock {
   readonly lockDir?: string | undefined;
   /** mkdir backend: the stale period, in milliseconds. */
   readonly stale?: number | undefined;
+  readonly url?: string | undefined;
 }
 
 /** Options with defaults applied and values checked. */
@@ -136,7 +139,7 @@ function stressLock(options: StressOptions): StressLock {
   const backend = selectBackend(options.backend).name;
   if (backend !== 'mkdir') {
     if (options.stale !== undefined) throw new DblockError('EUSAGE', '--stale needs --backend mkdir');
-    return { backend, lockDir: options.lockDir };
+    return { backend, lockDir: options.lockDir, url: options.url };
   }
   return { backend, lockDir: options.lockDir, stale: parseStale(options.stale ?? STRESS_STALE_MS) };
 }

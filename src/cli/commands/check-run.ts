@@ -20,12 +20,14 @@ export async function runCheck(ctx: CommandContext, flags: CheckFlags): Promise<
   const backend = selectBackend(flags.backend);
   const report = await checkDatabase(path, { full: flags.full === true, timeout: flags.timeout, lockDir: flags.lockDir });
   // A non-blocking try through a separate descriptor: never waits, never holds.
-  const locks: LockState[] = (['lock', 'init'] as const).map((sidecar) => {
-    const { lockPath } = resolveLockTarget(report.path, { sidecar, lockDir: flags.lockDir });
-    const state = backend.probe(lockPath);
-    const holder = state === 'exclusive' ? (readHolder(backend, lockPath) ?? null) : null;
-    return { lockPath, state, holder };
-  });
+  const locks: LockState[] = await Promise.all(
+    (['lock', 'init'] as const).map(async (sidecar) => {
+      const { lockPath } = resolveLockTarget(report.path, { sidecar, lockDir: flags.lockDir });
+      const state = await backend.probe(lockPath);
+      const holder = state === 'exclusive' ? (readHolder(backend, lockPath) ?? null) : null;
+      return { lockPath, state, holder };
+    }),
+  );
   ctx.out.result({ ...report, locks }, formatReport(report, locks));
   return report.ok ? 0 : EXIT.DATAERR;
 }

@@ -19,6 +19,8 @@ export interface ChildSetup {
   readonly env: NodeJS.ProcessEnv;
   /** The lock held for it (annotated with its pid; a lost mkdir lock stops it). */
   readonly held: LockHandle | undefined;
+  /** After a lost lock's SIGTERM, how long CMD has before SIGKILL. @default 2000 */
+  readonly lostGraceMs?: number | undefined;
 }
 
 /** Run CMD with signals forwarded; resolve with its status (128+N when killed by signal N). */
@@ -41,16 +43,21 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
       child.kill(signal);
     };
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-    // mkdir backend: the lock was lost, so CMD now writes unprotected. Say so and stop it.
+    // The lock was lost (mkdir, postgres), so CMD now writes unprotected: say so and stop it, by force
+    // if it lingers (a lost lock's new holder may already be writing).
     let lost: number | undefined;
+    let killer: NodeJS.Timeout | undefined;
     const onLost = (): void => {
-      lost = ctx.out.error(held?.signal.reason);
+      const graceMs = setup.lostGraceMs ?? DEFAULT_LOST_GRACE_MS;
+      lost = ctx.out.error(lostError(held?.signal.reason, child.pid, graceMs));
       child.kill('SIGTERM');
+      killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     };
     held?.signal.addEventListener('abort', onLost, { once: true });
     const done = (code: number): void => {
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
       held?.signal.removeEventListener('abort', onLost);
+      clearTimeout(killer);
       resolve(lost ?? code);
     };
     child.once('spawn', () => {
@@ -64,6 +71,15 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
       else done(code ?? EXIT.SOFTWARE);
     });
   });
+}
+
+const DEFAULT_LOST_GRACE_MS = 2000;
+
+/** The loss, plus what was done about it, as one line. */
+function lostError(reason: unknown, pid: number | undefined, graceMs: number): unknown {
+  if (!(reason instanceof DblockError)) return reason;
+  const what = `sent SIGTERM to pid ${pid ?? '?'}, SIGKILL after ${(graceMs / 1000).toFixed(1)}s if it has not exited`;
+  return new DblockError(reason.code, `${reason.message}; ${what}`, { cause: reason.cause, exitCode: reason.exitCode });
 }
 
 /**

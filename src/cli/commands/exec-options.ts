@@ -14,6 +14,7 @@ export interface ExecFlags extends TargetFlags, IntentFlags, GlobalFlags {
   /** `-c "shell command"`: run through `sh -c`. */
   command?: string;
   slots?: string;
+  lostGrace?: string;
 }
 
 /** `dblock exec`'s own options, shared by commander and the fast path. */
@@ -34,6 +35,10 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
   {
     flags: '-E, --conflict-exit-code <n>',
     description: 'exit code when the lock is busy, the wait times out or the intent is refused (default 75)',
+  },
+  {
+    flags: '--lost-grace <duration>',
+    description: 'when the lock is lost (postgres, mkdir): SIGTERM the command, then SIGKILL after this long (default 2s)',
   },
   {
     flags: '--writes <path>',

@@ -11,6 +11,7 @@ import { targetFromFlags } from '../target-options.js';
 import { type ChildSetup, runChild } from './exec-child.js';
 import { resolveInvocation } from './exec-invocation.js';
 import { type LockKeeper, startKeeper } from './exec-keeper.js';
+import { fenceEnv, lostGraceOf } from './exec-lost.js';
 import type { ExecFlags } from './exec-options.js';
 import { spawnableCommand } from './exec-raw-command.js';
 
@@ -63,7 +64,7 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
   try {
     keeper = startKeeper(ctx, found, held, flags.close);
     const spawned = spawnableCommand([file, ...rest]); // raw bytes of a non-UTF-8 argument reach CMD unchanged
-    const setup = childSetup(flags, held, intent);
+    const setup = { ...childSetup(flags, held, intent), lostGraceMs: lostGraceOf(flags) };
     return await runChild(ctx, spawned.file, spawned.args, keeper?.around(setup) ?? setup);
   } finally {
     stopTtlWatch();
@@ -83,6 +84,7 @@ function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: Inte
   delete env[INTENTS_ENV];
   delete env[INHERITED_FDS_ENV];
   if (intent !== undefined) env[TASK_ID_ENV] = intent.taskId;
+  Object.assign(env, fenceEnv(flags, held));
   const inherited = inheritedFds();
   // --close: nothing of ours is passed down, so the child must not believe it holds anything.
   if (flags.close) return { stdio: layoutChildFds(inherited, []).stdio, env, held };

@@ -36,15 +36,20 @@ const HELD_EXIT = 1;
  * with --check 0 when free and 1 when held, like test(1); errors keep their sysexits codes.
  */
 export async function runStatus(ctx: CommandContext, flags: StatusFlags): Promise<number> {
+  // A server-wide lock table, not files: its own report (and no target needed).
+  if (flags.backend === 'postgres') {
+    const state = await (await import('./status-postgres.js')).runPostgresStatus(ctx, flags);
+    return flags.check === true && state !== 'free' ? HELD_EXIT : 0;
+  }
   const { target, options } = requireTarget(flags, 'status');
   const backend = selectBackend(options.backend);
   const spec = { kind: options.exact ? ('lock' as const) : ('db' as const), lockDir: options.lockDir };
   const main = resolveLockTarget(target, { ...spec, sidecar: 'lock' });
   const staleMs = options.stale === undefined ? undefined : parseStale(options.stale);
-  const locks = [probe(main.lockPath)];
-  if (!options.exact) locks.push(probe(resolveLockTarget(target, { ...spec, sidecar: 'init' }).lockPath));
+  const locks = [await probe(main.lockPath)];
+  if (!options.exact) locks.push(await probe(resolveLockTarget(target, { ...spec, sidecar: 'init' }).lockPath));
   // `--slots N` holders: each slot is a lock file of its own beside the main one.
-  if (backend.name === 'flock') locks.push(...slotFiles(main.lockPath).map(probe));
+  if (backend.name === 'flock') for (const slot of slotFiles(main.lockPath)) locks.push(await probe(slot));
   // flock's reliability depends on where the lock files live, which --lock-dir may move.
   const fs = describeFilesystem(dirname(main.lockPath));
   const filesystem = { type: fs.type, network: fs.network };
@@ -57,8 +62,8 @@ export async function runStatus(ctx: CommandContext, flags: StatusFlags): Promis
   const held = locks.some((status) => status.state === 'shared' || status.state === 'exclusive');
   return flags.check && held ? HELD_EXIT : 0;
 
-  function probe(lockPath: string): LockStatus {
-    const state = backend.probe(lockPath, { staleMs });
+  async function probe(lockPath: string): Promise<LockStatus> {
+    const state = await backend.probe(lockPath, { staleMs });
     const holder = state === 'exclusive' ? (readHolder(backend, lockPath) ?? null) : null;
     return { lockPath, state, holder };
   }

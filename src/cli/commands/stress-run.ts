@@ -45,6 +45,7 @@ export async function runStressCommand(ctx: CommandContext, flags: StressFlags, 
       backend: flags.backend as BackendName | undefined,
       lockDir: flags.lockDir,
       stale: flags.stale,
+      url: flags.url,
       command: args,
       onProgress: (p) => progress.update(p),
       onTarget: (db) => {

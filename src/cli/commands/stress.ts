@@ -13,6 +13,7 @@ export interface StressFlags {
   seed?: string;
   keep?: boolean;
   backend?: string;
+  url?: string;
   lockDir?: string;
   stale?: string;
 }
@@ -32,7 +33,8 @@ export function registerStress(program: Command, io: CliIo, state: RunState): Co
     .option('--kill <k>', 'SIGKILL K workers inside a transaction, then restart them')
     .option('--seed <s>', 'seed of the kill schedule, to replay a run (default: random, reported)')
     .option('--keep', 'keep the temporary database and print its path')
-    .option('--backend <name>', 'lock backend: flock (default) or mkdir (portable: NFS, SMB)')
+    .option('--backend <name>', 'lock backend: flock (default), mkdir (portable: NFS, SMB) or postgres (several machines)')
+    .option('--url <url>', 'postgres backend: server URL (default $DBLOCK_POSTGRES_URL, else the PG* variables)')
     .option('--lock-dir <dir>', 'keep sidecars in DIR (for databases in read-only directories)')
     .option('--stale <duration>', "mkdir backend: how soon a killed worker's lock is taken over (min 2s; default 3s)")
     .addHelpText(

@@ -1,0 +1,33 @@
+/** Structural view of a node-postgres client: only what the backend calls. */
+export interface SqlClient {
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+// Constant advisory key for schema creation: two first users at once must not race CREATE TABLE.
+const SCHEMA_KEY = '7308612712873562981';
+
+/**
+ * The backend's two small tables: the per-name fencing counter and the advisory holder records
+ * (one row per server session, so a reused backend pid simply overwrites its old row).
+ */
+const SCHEMA_SQL = `BEGIN;
+SELECT pg_advisory_xact_lock(${SCHEMA_KEY});
+CREATE TABLE IF NOT EXISTS dblock_fence (name text PRIMARY KEY, token bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS dblock_holder (
+  backend_pid integer PRIMARY KEY, lock_key bigint NOT NULL, name text NOT NULL, mode text NOT NULL,
+  pid integer NOT NULL, host text NOT NULL, command text NOT NULL, since timestamptz NOT NULL, fence bigint);
+COMMIT;`;
+
+/** SQLSTATE undefined_table: the first use of a database, before the tables exist. */
+const UNDEFINED_TABLE = '42P01';
+
+/** Runs `statement`, creating the tables first if this database has never seen dblock. */
+export async function withSchema<T>(client: SqlClient, statement: () => Promise<T>): Promise<T> {
+  try {
+    return await statement();
+  } catch (err) {
+    if ((err as { code?: string }).code !== UNDEFINED_TABLE) throw err;
+    await client.query(SCHEMA_SQL);
+    return await statement();
+  }
+}

@@ -1,0 +1,3 @@
+import { backendConformance } from './conformance.js';
+
+backendConformance('postgres');
