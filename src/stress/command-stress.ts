@@ -2,9 +2,12 @@ import type { ChildProcess } from 'node:child_process';
 import { DblockError } from '../errors.js';
 import type { JournalMode } from '../sqlite/options.js';
 import { runOp } from './command-op.js';
+import { logHistogram } from './histogram.js';
 import { type ResolvedStressOptions, throwIfStopped } from './options.js';
 import { dblockBin } from './package-paths.js';
-import { round, type StressReport, summarize } from './report.js';
+import { toSharedClock } from './protocol.js';
+import { round, type StressReport, summarize, WAIT_SHAPE_BINS } from './report.js';
+import { TimelineRecorder } from './timeline.js';
 import { checkIntegrity, probeLocks } from './verify.js';
 
 const MAX_PROBLEMS = 10;
@@ -37,12 +40,14 @@ export async function runCommandStress(
   let done = 0;
   let failed = 0;
   let busy = 0;
+  const timeline = new TimelineRecorder(opts.workers);
   const lane = async (worker: number): Promise<void> => {
     for (let op = 0; op < opts.ops && !opts.signal?.aborted; op++) {
       const env = { DBLOCK_WORKER: String(worker), DBLOCK_OP: String(op), DBLOCK_DB: db };
       const result = await runOp([...prefix, ...command], env, running);
       if (opts.signal?.aborted) return;
       done += 1;
+      timeline.command(worker, op, result.startedAt, result.latencyMs, result.status === 0);
       if (result.status === 0) {
         latencies.push(result.latencyMs);
         if (result.waitMs !== undefined) waits.push(result.waitMs);
@@ -68,6 +73,7 @@ export async function runCommandStress(
   };
   opts.signal?.addEventListener('abort', onStop, { once: true });
   const started = performance.now();
+  timeline.start(toSharedClock(started));
   try {
     opts.onStart({ db, workers: opts.workers });
     await Promise.all(Array.from({ length: opts.workers }, (_, worker) => lane(worker)));
@@ -77,6 +83,7 @@ export async function runCommandStress(
   }
   throwIfStopped(opts.signal);
   const durationMs = performance.now() - started;
+  opts.onTimeline(timeline.finish(durationMs));
   if (failed > problems.length) problems.push(`… ${failed} of ${total} commands failed in all`);
   const integrity = await checkIntegrity(db, null).catch((err: unknown) => {
     // The command never created the target: nothing to check but the locks.
@@ -102,6 +109,7 @@ export async function runCommandStress(
     opsPerSec: round((total - failed) / (durationMs / 1000)),
     txnLatencyMs: summarize(latencies),
     lockWaitMs: summarize(waits),
+    lockWaitHistogram: logHistogram(waits, WAIT_SHAPE_BINS),
     busyErrors: busy,
     retries: 0,
     failedOps: failed,
