@@ -11,7 +11,8 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  external: ['fs-ext', 'better-sqlite3', 'proper-lockfile', 'cli-progress'],
+  // vega and vega-lite (about a second to load) are imported only to draw a --report.
+  external: ['fs-ext', 'better-sqlite3', 'proper-lockfile', 'cli-progress', 'vega', 'vega-lite'],
   sourcemap: 'linked',
   logLevel: 'warning',
 };

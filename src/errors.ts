@@ -33,6 +33,7 @@ export type DblockErrorCode =
   | 'EMIGRATION'
   | 'EINTENTCONFLICT'
   | 'ENETFS'
+  | 'EREPORT'
   | 'EINTERNAL';
 
 const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
@@ -53,6 +54,7 @@ const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
   EMIGRATION: EXIT.DATAERR,
   EINTENTCONFLICT: EXIT.TEMPFAIL,
   ENETFS: EXIT.USAGE,
+  EREPORT: EXIT.CANTCREAT,
   EINTERNAL: EXIT.SOFTWARE,
 };
 

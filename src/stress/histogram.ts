@@ -14,6 +14,14 @@ export const LOG_FLOOR_MS = 0.001;
  * @example logHistogram([1, 10, 100], 2) // { edgesMs: [1, 10, 100], counts: [1, 2] }
  */
 export function logHistogram(values: readonly number[], bins: number): LogHistogram | null {
+  const edgesMs = logEdges(values, bins);
+  if (edgesMs === null) return null;
+  // Three significant digits: enough for an axis, and JSON stays readable.
+  return { edgesMs: edgesMs.map((edge) => Number(edge.toPrecision(3))), counts: countInto(values, edgesMs) };
+}
+
+/** `bins + 1` edges spaced evenly on a log scale around `values` (null for none). */
+export function logEdges(values: readonly number[], bins: number): number[] | null {
   if (values.length === 0) return null;
   let lo = Number.POSITIVE_INFINITY;
   let hi = 0;
@@ -29,14 +37,21 @@ export function logHistogram(values: readonly number[], bins: number): LogHistog
   }
   const [logLo, logHi] = [Math.log10(lo), Math.log10(hi)];
   const step = (logHi - logLo) / bins;
-  const edgesMs = Array.from({ length: bins + 1 }, (_, i) => round3(10 ** (logLo + i * step)));
+  return Array.from({ length: bins + 1 }, (_, i) => 10 ** (logLo + i * step));
+}
+
+/** How many of `values` fall in each bin of log-spaced `edges` (outliers go to the first or last bin). */
+export function countInto(values: readonly number[], edges: readonly number[]): number[] {
+  const bins = edges.length - 1;
+  const logLo = Math.log10(edges[0] as number);
+  const step = (Math.log10(edges[bins] as number) - logLo) / bins;
   const counts = new Array<number>(bins).fill(0);
   for (const value of values) {
     const at = Math.floor((Math.log10(Math.max(value, LOG_FLOOR_MS)) - logLo) / step);
     const bin = Math.min(bins - 1, Math.max(0, at));
     counts[bin] = (counts[bin] ?? 0) + 1;
   }
-  return { edgesMs, counts };
+  return counts;
 }
 
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -49,9 +64,4 @@ const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 export function sparkline(counts: readonly number[]): string {
   const max = Math.max(0, ...counts);
   return counts.map((count) => (count === 0 ? ' ' : (BLOCKS[Math.min(7, Math.floor((count / max) * 7.999))] as string))).join('');
-}
-
-/** Three significant digits: enough for an axis, and JSON stays readable. */
-function round3(value: number): number {
-  return Number(value.toPrecision(3));
 }
