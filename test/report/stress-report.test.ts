@@ -152,6 +152,10 @@ describe('dblock stress --report', () => {
     expect(both.code).toBe(64);
     const unknown = await runDblock(['stress', '--compare', 'serialized,fast']);
     expect(unknown.code).toBe(64);
+    // wal needs the built-in workload: refused before the serialized run, not after it.
+    const walCommand = await runDblock(['stress', '--compare', 'serialized,wal', '--workers', '1', '--ops', '1', '--', 'true']);
+    expect(walCommand.code).toBe(64);
+    expect(walCommand.stdout).toBe('');
   });
 
   it('on a full disk exits 73 and leaves the previous report byte for byte, with no temporary file', async () => {
@@ -169,6 +173,14 @@ describe('dblock stress --report', () => {
     } finally {
       execFileSync('umount', [dir]);
     }
+  });
+
+  it('prints the shape of the lock waits as one line of block characters, without escapes when not a terminal', async () => {
+    const run = await runDblock(['stress', '--workers', '2', '--ops', '5']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ {2}wait shape +[\d.,]+ ms \|[ ▁▂▃▄▅▆▇█]{24}\| [\d.,]+ ms \(log scale\)$/m);
+    const output = run.stdout + run.stderr;
+    expect(output.includes('\r') || output.includes('\u001b')).toBe(false);
   });
 
   it('refuses a report path that is a directory before running anything', async () => {

@@ -4,6 +4,7 @@ import { DblockError, EXIT } from '../../errors.js';
 import { parseCount } from '../../options.js';
 import { checkReportPath } from '../../report/report-file.js';
 import type { StressRun } from '../../report/stress-html.js';
+import { resolveStressOptions, type StressOptions } from '../../stress/options.js';
 import type { StressReport } from '../../stress/report.js';
 import { formatStressReport } from '../../stress/report-text.js';
 import { runStress } from '../../stress/run-stress.js';
@@ -29,6 +30,20 @@ export async function runStressCommand(ctx: CommandContext, flags: StressFlags, 
   const reportPath = flags.report === undefined ? undefined : checkReportPath(flags.report);
   // Every mode of a comparison gets the same kill schedule.
   const seed = count(flags.seed, 'seed') ?? (modes.length > 1 ? Math.floor(Math.random() * 2 ** 31) : undefined);
+  const options: StressOptions = {
+    db: flags.db,
+    workers: count(flags.workers, 'workers', 1),
+    ops: count(flags.ops, 'ops', 1),
+    txnRows: count(flags.txnRows, 'txn-rows', 1),
+    kill: count(flags.kill, 'kill'),
+    seed,
+    keep: flags.keep === true,
+    backend: flags.backend as BackendName | undefined,
+    lockDir: flags.lockDir,
+    command: args,
+  };
+  // Every mode's options are checked before the first run starts (`--compare serialized,wal -- CMD` is refused at once).
+  for (const mode of modes) resolveStressOptions({ ...options, mode });
   const progress = await createProgress(ctx.io, ctx.out.flags.quiet === true);
   // Ctrl-C, a CI timeout, a closed terminal: stop the workers and remove the temporary database.
   const stopper = new AbortController();
@@ -49,17 +64,8 @@ export async function runStressCommand(ctx: CommandContext, flags: StressFlags, 
     for (const mode of modes) {
       let timeline: StressTimeline = { lanes: 0, durationMs: 0, ops: [] };
       const report = await runStress({
-        db: flags.db,
-        workers: count(flags.workers, 'workers', 1),
-        ops: count(flags.ops, 'ops', 1),
+        ...options,
         mode,
-        txnRows: count(flags.txnRows, 'txn-rows', 1),
-        kill: count(flags.kill, 'kill'),
-        seed,
-        keep: flags.keep === true,
-        backend: flags.backend as BackendName | undefined,
-        lockDir: flags.lockDir,
-        command: args,
         onProgress: (p) => progress.update(p),
         onTarget: (db) => {
           written = db;
