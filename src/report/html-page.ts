@@ -15,7 +15,7 @@ const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1120px; padding: 0 16px; color: #222; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; } h3 { font-size: 15px; margin: 18px 0 6px; }
 .meta { color: #555; margin: 0 0 14px; }
-.verdict { border-radius: 6px; padding: 10px 14px; margin: 12px 0; color: #fff; }
+.verdict { border-radius: 6px; padding: 10px 14px; margin: 12px 0; color: #fff; flex: 1 1 300px; }
 .verdict.ok { background: #2e7d32; } .verdict.failed { background: #c62828; }
 .verdict strong { font-size: 18px; } .verdict ul { margin: 6px 0 0; padding-left: 20px; }
 .checks { display: flex; flex-wrap: wrap; gap: 6px 18px; margin-top: 6px; }

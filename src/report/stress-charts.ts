@@ -57,7 +57,15 @@ export function histogramSpec(title: string, samples: readonly MeasureSamples[])
   return {
     title: { text: title, anchor: 'start' },
     data: { values: rows },
-    facet: { row: { field: 'run', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left' } } },
+    facet: {
+      row: {
+        field: 'run',
+        type: 'nominal',
+        title: null,
+        sort: samples.map((s) => s.run),
+        header: { labelAngle: 0, labelAlign: 'left' },
+      },
+    },
     spec: {
       width: CELL_WIDTH,
       height: 110,

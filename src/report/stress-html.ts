@@ -74,7 +74,7 @@ ${summaryTable(
 <p class="note">${
     command
       ? 'One lane per command lane; a bar is one run of the command from spawn to exit (its lock wait happens inside it, after dblock exec starts), orange when it failed.'
-      : 'One lane per worker. Dark: holding the lock (transaction began to COMMIT returned); light, thinner: waiting for it; orange: failed; red with a cross: SIGKILLed inside a transaction (then restarted).'
+      : 'One lane per worker. Dark: holding the lock (from BEGIN to the last statement of the transaction, before its COMMIT); light, thinner: waiting for it; orange: failed; red with a cross: SIGKILLed inside a transaction (then restarted).'
   } Bars narrower than a pixel are drawn a pixel wide; with more operations than fit, each lane is drawn in columns of 3 px: the darker, the more operations ended there.</p>
 ${timelines.join('\n')}
 <h2>Latency</h2>

@@ -89,8 +89,17 @@ function opRows(op: TimelineOp, label: string, msPerPx: number): TimelineRow[] {
   // A command's wait happened inside it, after dblock exec started: its bar is the whole run.
   if (op.waitMs !== null && op.kind !== 'command' && op.kind !== 'command-failed' && op.waitMs > 0)
     rows.push(bar('waits', op.start, began, `waited ${ms(op.waitMs)}`));
-  if (op.kind === 'commit') rows.push(bar('holds', began, op.end, `held ${ms(op.end - began)}, committed`));
-  else if (op.kind === 'command') rows.push(bar('holds', op.start, op.end, `ran ${ms(op.end - op.start)}, exit 0`));
+  if (op.kind === 'commit') {
+    const held = op.heldMs ?? op.end - began;
+    rows.push(
+      bar(
+        'holds',
+        began,
+        began + held,
+        `held ${ms(held)} to its last statement, then COMMIT (done after ${ms(op.end - op.start)})`,
+      ),
+    );
+  } else if (op.kind === 'command') rows.push(bar('holds', op.start, op.end, `ran ${ms(op.end - op.start)}, exit 0`));
   else if (op.kind === 'killed') rows.push(bar('killed', began, op.end, `held ${ms(op.end - began)}, then SIGKILLed`));
   else rows.push(bar('failures', op.start, op.end, `failed after ${ms(op.end - op.start)}`));
   return rows;

@@ -44,6 +44,11 @@ export type WorkerReport =
       readonly seq: number;
       readonly at: number;
       readonly waitMs: number;
+      /**
+       * From BEGIN to the end of the transaction's statements: surely inside the lock. (Until `write`
+       * returned would not be: a process descheduled after releasing the lock would seem to hold it.)
+       */
+      readonly heldMs: number;
       readonly latencyMs: number;
       readonly retries: number;
     }

@@ -13,6 +13,11 @@ export interface TimelineOp {
   readonly start: number;
   /** How long it waited before its transaction began (null when unknown: a failure, a command). */
   readonly waitMs: number | null;
+  /**
+   * How long it surely held the lock: from BEGIN to the end of its statements (COMMIT and the release
+   * follow); killed: until the SIGKILL. Null when unknown (a failure, a command).
+   */
+  readonly heldMs: number | null;
   /** COMMIT returned, the failure came back, the SIGKILL was sent, or the command exited. */
   readonly end: number;
 }
@@ -46,21 +51,33 @@ export class TimelineRecorder {
   /** A worker's `commit` or `fail` report. */
   record(lane: number, report: Extract<WorkerReport, { t: 'commit' | 'fail' }>): void {
     const start = report.at - this.#origin;
-    const waitMs = report.t === 'commit' ? report.waitMs : null;
-    const kind = report.t === 'commit' ? 'commit' : 'fail';
-    this.#ops.push({ lane, seq: report.seq, kind, start, waitMs, end: start + report.latencyMs });
+    const end = start + report.latencyMs;
+    if (report.t === 'commit') {
+      const { seq, waitMs, heldMs } = report;
+      this.#ops.push({ lane, seq, kind: 'commit', start, waitMs, heldMs, end });
+    } else this.#ops.push({ lane, seq: report.seq, kind: 'fail', start, waitMs: null, heldMs: null, end });
   }
 
   /** A worker that reported `hold` was SIGKILLed at `killedAt` (shared clock). */
   killed(lane: number, report: Extract<WorkerReport, { t: 'hold' }>, killedAt: number): void {
     const start = report.at - this.#origin;
-    this.#ops.push({ lane, seq: report.seq, kind: 'killed', start, waitMs: report.waitMs, end: killedAt - this.#origin });
+    const end = killedAt - this.#origin;
+    this.#ops.push({
+      lane,
+      seq: report.seq,
+      kind: 'killed',
+      start,
+      waitMs: report.waitMs,
+      heldMs: end - start - report.waitMs,
+      end,
+    });
   }
 
   /** A user command's run in `lane`, spawned at `startedAt` (shared clock). */
   command(lane: number, seq: number, startedAt: number, latencyMs: number, ok: boolean): void {
     const start = startedAt - this.#origin;
-    this.#ops.push({ lane, seq, kind: ok ? 'command' : 'command-failed', start, waitMs: null, end: start + latencyMs });
+    const kind = ok ? 'command' : 'command-failed';
+    this.#ops.push({ lane, seq, kind, start, waitMs: null, heldMs: null, end: start + latencyMs });
   }
 
   finish(durationMs: number): StressTimeline {

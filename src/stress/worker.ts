@@ -25,16 +25,19 @@ async function main(): Promise<void> {
     const retriesBefore = writer.retries();
     const asked = performance.now();
     let began = asked;
+    let written = asked;
     try {
       await writer.write((sqlite) => {
         began = performance.now();
         insertRows(sqlite, seq);
         // At or after the planned one: in unsafe mode that transaction may have failed to begin.
         if (config.holdAt !== null && seq >= config.holdAt) holdUntilKilled(seq, asked, began - asked);
+        written = performance.now();
       });
       const latencyMs = performance.now() - asked;
       const at = toSharedClock(asked);
-      writeReport({ t: 'commit', seq, at, waitMs: began - asked, latencyMs, retries: writer.retries() - retriesBefore });
+      const [waitMs, heldMs, retries] = [began - asked, written - began, writer.retries() - retriesBefore];
+      writeReport({ t: 'commit', seq, at, waitMs, heldMs, latencyMs, retries });
     } catch (err) {
       const latencyMs = performance.now() - asked;
       const at = toSharedClock(asked);
