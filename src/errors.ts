@@ -1,11 +1,16 @@
+import { printable, quoted } from './util/printable.js';
+
 /** Exit codes (sysexits.h), shared by every error and the CLI. */
 export const EXIT = {
   OK: 0,
   USAGE: 64,
   DATAERR: 65,
   NOINPUT: 66,
+  UNAVAILABLE: 69,
   SOFTWARE: 70,
+  OSERR: 71,
   CANTCREAT: 73,
+  IOERR: 74,
   TEMPFAIL: 75,
   NOPERM: 77,
   NOEXEC: 126,
@@ -22,6 +27,7 @@ export type DblockErrorCode =
   | 'ESIDECAR'
   | 'EPERM'
   | 'ELOCKTIMEOUT'
+  | 'ELOCKUNSUPPORTED'
   | 'EDEADLOCK'
   | 'EABORTED'
   | 'EUPGRADE'
@@ -34,6 +40,8 @@ export type DblockErrorCode =
   | 'EINTENTCONFLICT'
   | 'ENETFS'
   | 'EREPORT'
+  | 'EOSERR'
+  | 'EIO'
   | 'EINTERNAL';
 
 const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
@@ -43,6 +51,7 @@ const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
   ESIDECAR: EXIT.CANTCREAT,
   EPERM: EXIT.NOPERM,
   ELOCKTIMEOUT: EXIT.TEMPFAIL,
+  ELOCKUNSUPPORTED: EXIT.UNAVAILABLE,
   EDEADLOCK: EXIT.TEMPFAIL,
   EABORTED: EXIT.TEMPFAIL,
   EUPGRADE: EXIT.USAGE,
@@ -55,6 +64,8 @@ const DEFAULT_EXIT: Record<DblockErrorCode, number> = {
   EINTENTCONFLICT: EXIT.TEMPFAIL,
   ENETFS: EXIT.USAGE,
   EREPORT: EXIT.CANTCREAT,
+  EOSERR: EXIT.OSERR,
+  EIO: EXIT.IOERR,
   EINTERNAL: EXIT.SOFTWARE,
 };
 
@@ -121,11 +132,14 @@ function formatTimeoutMessage(lockPath: string, waitedMs: number, holder: Holder
   return holder === undefined ? head : `${head} (held by ${describeHolder(holder)})`;
 }
 
-/** `pid 4121 "node worker.js" on host ci-3 since 12:04:31` */
+/**
+ * `pid 4121 "node worker.js" on host ci-3 since 12:04:31`. The record is someone else's text: its
+ * control characters are escaped, so a holder cannot write terminal escapes into our messages.
+ */
 export function describeHolder(holder: HolderRecordLike): string {
   const since = new Date(holder.since);
-  const clock = Number.isNaN(since.getTime()) ? holder.since : since.toTimeString().slice(0, 8);
-  return `pid ${holder.pid} "${holder.command}" on host ${holder.host} since ${clock}`;
+  const clock = Number.isNaN(since.getTime()) ? printable(holder.since) : since.toTimeString().slice(0, 8);
+  return `pid ${holder.pid} ${quoted(holder.command)} on host ${printable(holder.host)} since ${clock}`;
 }
 
 /** Wrap anything thrown by a system call into a DblockError with the right code and exit code. */
@@ -141,7 +155,20 @@ export function fromSystemError(err: unknown, what: string, fallback: DblockErro
     case 'ENOENT':
     case 'ENOTDIR':
       return new DblockError('ENOINPUT', `no such file or directory: ${what}`, { cause: err });
+    case 'EMFILE':
+    case 'ENFILE':
+      return descriptorShortageError(code, what, err);
     default:
       return new DblockError(fallback, `${what}: ${detail}`, { cause: err });
   }
+}
+
+/**
+ * No file descriptor left (EMFILE: this process's `ulimit -n`; ENFILE: the whole system), as one
+ * line that says what to do. Exit 71 (EX_OSERR).
+ */
+export function descriptorShortageError(code: 'EMFILE' | 'ENFILE', what: string, cause: unknown): DblockError {
+  const advice =
+    code === 'EMFILE' ? 'raise the limit (ulimit -n) or close descriptors' : 'the system is out of file descriptors: close some';
+  return new DblockError('EOSERR', `too many open files (${code}): ${what}; ${advice}`, { cause });
 }

@@ -16,7 +16,7 @@ export { parseDuration } from './options.js';
 export { canonicalizeTarget } from './path/canonicalize.js';
 export { describeFilesystem, detectNetworkFs, type FilesystemInfo } from './path/fs-type.js';
 export { resolveLockTarget } from './path/sidecar-path.js';
-export { type CheckReport, checkDatabase } from './sqlite/check.js';
+export { type CheckOptions, type CheckReport, checkDatabase } from './sqlite/check.js';
 export { type CheckpointMode, type CheckpointOptions, type CheckpointReport, checkpointDatabase } from './sqlite/checkpoint.js';
 export type { SqliteConnection } from './sqlite/connection.js';
 export type { Database } from './sqlite/database.js';

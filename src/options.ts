@@ -44,6 +44,18 @@ function timeoutFromEnv(env: NodeJS.ProcessEnv): number {
   return DEFAULT_TIMEOUT_MS;
 }
 
+/**
+ * Refuse option keys a function does not know: a misspelt `timout` would otherwise be ignored in silence.
+ * @throws DblockError EUSAGE naming the key and the known ones
+ */
+export function assertKnownOptions(options: object, known: readonly string[], where: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new DblockError('EUSAGE', `Unknown option \`${key}\` for ${where}; expected one of ${known.join(', ')}`);
+    }
+  }
+}
+
 /** mkdir backend: a lock whose heartbeat stopped this long ago is abandoned (proper-lockfile's default). */
 export const DEFAULT_STALE_MS = 10_000;
 /** proper-lockfile's floor: its heartbeat runs every stale/2 and never more than once a second. */

@@ -1,13 +1,14 @@
 import { closeSync, fstatSync, readSync, statSync, writeSync } from 'node:fs';
 import { ChangeSignal } from './change-signal.js';
+import { proveExclusion } from './exclusion-check.js';
 import { flockHolderPids, flockModeThrough } from './fd-locks.js';
 import { tryFlock, unlock } from './flock-calls.js';
 import { ancestors } from './process-tree.js';
-import { openSidecarFile, openSidecarForProbe, openUserLockFile } from './sidecar-file.js';
+import { openOptionalSidecar, openSidecarFile, openSidecarForProbe, openUserLockFile } from './sidecar-file.js';
 import type { BackendOptions, LockBackend, LockMode, LockResource, ProbeState, WaitControl } from './types.js';
 
 const RECORD_READ_MAX = 4096;
-const INITIAL_CONTENT = Buffer.from('\n');
+export const INITIAL_CONTENT = Buffer.from('\n');
 
 /** Suffix of the turnstile file that orders waiters at the door (see FlockResource). */
 export const TURNSTILE_SUFFIX = '.turn';
@@ -21,9 +22,10 @@ const DOOR_PATIENCE_MS = 250;
 /** How long a lock must stay free under a shut door before a waiter concludes the door holder is not moving. */
 const FREE_CONFIRM_MS = 30;
 /** Polling bounds for holders that do not announce their release (flock(1), a crashed process). */
-const FIRST_POLL_MS = 1;
-const MAX_POLL_MS = 25;
-const NOTICE = Buffer.from('\n');
+export const FIRST_POLL_MS = 1;
+export const MAX_POLL_MS = 25;
+/** The byte a release writes into the door file: its inotify event wakes the waiters. */
+export const NOTICE = Buffer.from('\n');
 
 /**
  * flock(2) on a sidecar file, waited for without ever blocking in the kernel, with a door for
@@ -63,13 +65,19 @@ class FlockResource implements LockResource {
     if (userFile) {
       // flock(1) never writes the file it locks, and neither does dblock: a script locking "$0" keeps its bytes.
       this.fd = openUserLockFile(path);
-      this.#recordFd = openOptional(path + HOLDER_SUFFIX);
+      this.#recordFd = openOptionalSidecar(path + HOLDER_SUFFIX, INITIAL_CONTENT);
     } else {
       const main = openSidecarFile(path, INITIAL_CONTENT);
       this.fd = main.fd;
       this.#recordFd = main.writable ? main.fd : undefined;
     }
-    this.#turnFd = openOptional(path + TURNSTILE_SUFFIX);
+    try {
+      proveExclusion(path, this.fd);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+    this.#turnFd = openOptionalSidecar(path + TURNSTILE_SUFFIX, INITIAL_CONTENT);
   }
 
   tryAcquire(mode: LockMode): boolean {
@@ -161,11 +169,13 @@ class FlockResource implements LockResource {
     }
   }
 
-  /** Whether nobody holds the lock: taken and dropped at once, then waiters are woken in case one tried meanwhile. */
+  /**
+   * Whether nobody holds the lock: taken and dropped at once. No release notice: a door holder that
+   * tried in that microsecond retries on its own poll, and a notice per probe would wake every waiter.
+   */
   #probeFree(): boolean {
     if (!tryFlock(this.fd, 'exnb')) return false;
     unlock(this.fd);
-    this.#announce();
     return true;
   }
 
@@ -186,22 +196,6 @@ class FlockResource implements LockResource {
     if (ok) this.#mode = mode;
     return ok;
   }
-}
-
-/**
- * A writable companion file of dblock's own (the door, a record beside a user's lock file), or undefined.
- * Without one (a read-only directory that has only the lock file, a planted hard link) exclusion is
- * intact: only arrival order is weaker, or the holder goes unnamed.
- */
-function openOptional(path: string): number | undefined {
-  try {
-    const file = openSidecarFile(path, INITIAL_CONTENT);
-    if (file.writable) return file.fd;
-    closeSync(file.fd);
-  } catch {
-    // see above
-  }
-  return undefined;
 }
 
 /** The default backend: flock(2) through fs-ext, released by the kernel the moment a holder dies. */

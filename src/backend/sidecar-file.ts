@@ -136,3 +136,19 @@ function openError(err: unknown, path: string): DblockError {
   }
   return fromSystemError(err, `cannot open sidecar ${path}`, 'ESIDECAR');
 }
+
+/**
+ * A writable companion file of dblock's own (the door, a record beside a user's lock file), or undefined.
+ * Without one (a read-only directory that has only the lock file, a planted hard link) exclusion is
+ * intact: only arrival order is weaker, or the holder goes unnamed.
+ */
+export function openOptionalSidecar(path: string, initial: Buffer): number | undefined {
+  try {
+    const file = openSidecarFile(path, initial);
+    if (file.writable) return file.fd;
+    closeSync(file.fd);
+  } catch {
+    // see above
+  }
+  return undefined;
+}

@@ -4,6 +4,8 @@ import { type Batch, ItemFailed, type ItemStatement, runFast, runIsolated, type 
 /** What the runner needs of a database: one write transaction per call. */
 export interface WriteTarget {
   write<T>(fn: (sqlite: SqliteConnection) => T): Promise<T>;
+  /** One synchronous transaction while the process ends; undefined when committed, else why not. */
+  writeAtExit?(fn: (sqlite: SqliteConnection) => void): string | undefined;
 }
 
 /**
@@ -18,6 +20,8 @@ export class BatchRunner {
   readonly #onSettled: (count: number) => void;
   readonly #queue: Batch[] = [];
   #running: Batch | undefined;
+  /** The running batch's items are in a transaction (or were: committed, rolled back, settling). */
+  #begun = false;
   #scheduled = false;
   #savepoint: SavepointStatements | undefined;
 
@@ -53,10 +57,31 @@ export class BatchRunner {
   };
 
   // The callbacks read the batch from #running: no closure or async frame per batch on the hot path.
-  readonly #runFast = (sqlite: SqliteConnection): void => runFast(sqlite, this.#statement, this.#current().items);
+  readonly #runFast = (sqlite: SqliteConnection): void => {
+    this.#begun = true;
+    runFast(sqlite, this.#statement, this.#current().items);
+  };
 
-  readonly #runIsolated = (sqlite: SqliteConnection): Map<number, unknown> =>
-    runIsolated(sqlite, this.#statement, this.#current().items, this.#savepointStatements());
+  readonly #runIsolated = (sqlite: SqliteConnection): Map<number, unknown> => {
+    this.#begun = true;
+    return runIsolated(sqlite, this.#statement, this.#current().items, this.#savepointStatements());
+  };
+
+  /**
+   * For the exit flush: the batches no transaction has touched yet (the queue, and the running one
+   * while it still waits for the lock or BEGIN), taken out of the runner. A batch that has begun is
+   * left alone: it may be committed already, and writing it again would duplicate it.
+   */
+  takeUnstarted(): Batch[] {
+    const out = this.#queue.splice(0);
+    if (this.#running !== undefined && !this.#begun) out.unshift(this.#running);
+    return out;
+  }
+
+  /** Run `items` each in its own savepoint (a bad one is skipped): for the synchronous exit flush. */
+  runAtExit(sqlite: SqliteConnection, items: readonly unknown[]): Map<number, unknown> {
+    return runIsolated(sqlite, this.#statement, items, this.#savepointStatements());
+  }
 
   readonly #committed = (): void => {
     this.#current().resolveAll();
@@ -70,7 +95,8 @@ export class BatchRunner {
     } else if (batch.items.length === 1) {
       batch.rejectAll(err.cause);
     } else {
-      // Rerun item by item now, before any later batch.
+      // Rerun item by item now, before any later batch (rolled back: nothing of it is in the database).
+      this.#begun = false;
       this.#target.write(this.#runIsolated).then(this.#isolatedDone, this.#isolatedFailed);
       return;
     }
@@ -94,6 +120,7 @@ export class BatchRunner {
   #done(): void {
     const count = this.#current().items.length;
     this.#running = undefined;
+    this.#begun = false;
     this.#onSettled(count);
     if (this.#queue.length > 0) this.#runNext();
   }

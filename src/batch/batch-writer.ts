@@ -49,8 +49,16 @@ const RESOLVED = Promise.resolve();
  *   disk full) rejects every item of the batch with that error; so does EINVARIANT, raised after
  *   a commit that is durable (the rows are there, the file needs `dblock check`).
  *
- * Nothing is dropped silently: a rejection nobody handles is an `unhandledRejection`. Only
- * `process.exit()` (and SIGKILL) skip the exit flush: `await writer.close()` before calling it.
+ * Nothing is dropped silently: a rejection nobody handles is an `unhandledRejection`.
+ *
+ * **When the process ends.** The queue is flushed when the event loop runs dry and on SIGINT/SIGTERM
+ * (as above). On `process.exit()` and after an uncaught exception the event loop is gone, so the
+ * items no transaction has touched yet are written in one last *synchronous* transaction from
+ * Node's `exit` event: the lock is tried for at most 1 s (never past the database's `timeout`),
+ * blocking the main thread meanwhile. If it cannot be had (another process holds it that long, the
+ * mkdir backend, a transaction of this handle still waiting for its COMMIT), those items are lost
+ * and one line on stderr says how many and why. SIGKILL loses whatever is not committed. To be sure,
+ * `await writer.close()` (or `flush()`) before calling `process.exit()`.
  * @example
  * await using log = db.batchWriter({ statement: 'INSERT INTO turns (run, n, body) VALUES (?, ?, ?)' });
  * log.write([runId, 1, body]).catch(report);             // returns at once; commits within 500 ms
@@ -66,6 +74,7 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
   /** Bound on items accepted and not yet settled. */
   readonly capacity: number;
   readonly #runner: BatchRunner;
+  readonly #target: WriteTarget;
   readonly #intervalMs: number;
   readonly #onClose: () => void;
   #buffer = new Batch();
@@ -85,6 +94,7 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
   /** @internal Use `db.batchWriter()`. */
   constructor(target: WriteTarget, sqlite: SqliteConnection, options: ResolvedBatchOptions, onClose: () => void = () => {}) {
     const statement = options.statement === undefined ? undefined : sqlite.prepare(options.statement);
+    this.#target = target;
     this.#runner = new BatchRunner(target, sqlite, statement, (count) => this.#settled(count));
     this.bufferSize = options.bufferSize;
     this.capacity = options.capacity;
@@ -134,6 +144,34 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
     if (target > this.#flushTarget) this.#flushTarget = target;
     this.#seal();
     return new Promise<void>((resolve) => this.#drains.push({ target, resolve }));
+  }
+
+  /**
+   * @internal Called by the `exit` listener (process.exit(), an uncaught exception): write every item
+   * no transaction has touched yet in one synchronous transaction. Returns what was lost or failed,
+   * for one line on stderr; undefined when everything is in.
+   */
+  flushAtExit(): string | undefined {
+    const items = [
+      ...this.#runner.takeUnstarted().flatMap((batch) => batch.items),
+      ...this.#buffer.items,
+      ...this.#overflow.map((waiting) => waiting.item),
+    ];
+    this.#buffer = new Batch();
+    this.#overflow.length = 0;
+    if (items.length === 0) return undefined;
+    let failures = new Map<number, unknown>();
+    const writeAtExit = this.#target.writeAtExit?.bind(this.#target);
+    const why =
+      writeAtExit === undefined
+        ? 'this writer cannot write synchronously'
+        : writeAtExit((sqlite) => {
+            failures = this.#runner.runAtExit(sqlite, items);
+          });
+    if (why !== undefined) return `${items.length} batched writes lost at exit: ${why}`;
+    const first = failures.values().next();
+    if (first.done) return undefined;
+    return `${failures.size} of ${items.length} batched writes failed at exit: ${(first.value as Error)?.message ?? String(first.value)}`;
   }
 
   /** Stop accepting items (`write` then rejects with EUSAGE), drain everything, stop the timer. Idempotent. */

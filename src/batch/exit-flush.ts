@@ -1,6 +1,10 @@
+import { writeSync } from 'node:fs';
+
 /** Something with buffered work to push out before the process ends. */
 export interface Flushable {
   flush(): Promise<void>;
+  /** Write what is buffered synchronously (the `exit` event); returns a line to report, if any. */
+  flushAtExit(): string | undefined;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -11,7 +15,8 @@ let flushingFor: ExitSignal | undefined;
 
 /**
  * Flush `writer` when the event loop runs dry (`beforeExit`: the unref'd flush timer alone never
- * keeps the process alive) and on SIGINT/SIGTERM. Until `forgetOnExit`.
+ * keeps the process alive), on SIGINT/SIGTERM, and synchronously on `exit` (process.exit(), an
+ * uncaught exception: no event loop is left, see BatchWriter). Until `forgetOnExit`.
  */
 export function flushOnExit(writer: Flushable): void {
   if (open.size === 0) install();
@@ -25,12 +30,33 @@ export function forgetOnExit(writer: Flushable): void {
 
 function install(): void {
   process.on('beforeExit', onBeforeExit);
+  process.on('exit', onExit);
   for (const signal of SIGNALS) process.on(signal, onSignal);
 }
 
 function uninstall(): void {
   process.off('beforeExit', onBeforeExit);
+  process.off('exit', onExit);
   for (const signal of SIGNALS) process.off(signal, onSignal);
+}
+
+/** Last chance, synchronous: `exit` listeners cannot await, and nothing runs after them. */
+function onExit(): void {
+  for (const writer of open) {
+    let line: string | undefined;
+    try {
+      line = writer.flushAtExit();
+    } catch (err) {
+      line = `batched writes lost at exit: ${(err as Error).message}`;
+    }
+    // fs.writeSync: a stream write might still be queued when the process ends.
+    if (line === undefined) continue;
+    try {
+      writeSync(2, `dblock: ${line}\n`);
+    } catch {
+      // stderr closed or full: nothing more can be said.
+    }
+  }
 }
 
 // Flushing schedules writes, so the loop runs on; once drained, beforeExit comes again and finds nothing.

@@ -16,6 +16,7 @@ import { registerStress } from './commands/stress.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
 import { addOptions } from './option-spec.js';
 import { type CliIo, Output, processIo } from './output.js';
+import { refuseNonUtf8 } from './raw-argv.js';
 
 /** Each command file registers itself; actions load their heavy modules lazily. */
 const COMMANDS = [
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   const state: RunState = { exitCode: 0 };
   const program = buildProgram(io, state);
   try {
+    refuseNonUtf8(argv.slice(2), checkedArgs(argv.slice(2)));
     await program.parseAsync([...argv]);
   } catch (err) {
     if (err instanceof CommanderError) return commanderExit(err);
@@ -80,6 +82,13 @@ function buildProgram(io: CliIo, state: RunState): Command {
       .configureOutput(program.configureOutput());
   }
   return program;
+}
+
+/** How many arguments must be UTF-8: all but `exec`'s command after `--`, whose bytes pass to it unchanged. */
+function checkedArgs(args: readonly string[]): number {
+  const name = args.find((arg) => !arg.startsWith('-')); // global flags take no value
+  const dashes = args.indexOf('--');
+  return name === 'exec' && dashes !== -1 ? dashes : args.length;
 }
 
 function addGlobalOptions(command: Command): Command {

@@ -1,4 +1,6 @@
+import { isatty } from 'node:tty';
 import { DblockError } from '../errors.js';
+import { explainResourceError } from './resource-error.js';
 
 /** Where a command writes; tests pass their own. */
 export interface CliIo {
@@ -14,8 +16,9 @@ export interface CliIo {
 export const processIo: CliIo = {
   stdout: (text) => quietOnEpipe(process.stdout).write(text),
   stderr: (text) => quietOnEpipe(process.stderr).write(text),
+  // isatty(2), not process.stderr.isTTY: the fast path asks before it prints, and creating the stream costs start-up.
   get isTTY() {
-    return process.stderr.isTTY === true;
+    return isatty(2);
   },
 };
 
@@ -44,7 +47,8 @@ export interface GlobalFlags {
 
 /**
  * The one place commands print: results on stdout (JSON with --json), notes on stderr,
- * errors as one line (a stack trace only with --debug or DBLOCK_DEBUG=1).
+ * errors as one line (a stack trace only with --debug or DBLOCK_DEBUG=1). `--quiet` hides results
+ * and notes but never errors (`dblock check -q || alert`); `--json` is printed even then (it was asked for).
  */
 export class Output {
   readonly io: CliIo;
@@ -59,38 +63,58 @@ export class Output {
     return this.flags.json === true;
   }
 
-  /** A command's result: `value` as JSON with --json, else `text` (if any). */
+  get quiet(): boolean {
+    return this.flags.quiet === true;
+  }
+
+  /** A command's result: `value` as JSON with --json, else `text` (if any; hidden by --quiet). */
   result(value: unknown, text?: string): void {
     if (this.json) this.io.stdout(`${JSON.stringify(value, null, 2)}\n`);
-    else if (text !== undefined && text !== '') this.io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+    else if (text !== undefined && text !== '' && !this.quiet) this.io.stdout(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** A note for a person (hidden by --quiet). */
   note(text: string): void {
-    if (!this.flags.quiet) this.io.stderr(`dblock: ${text}\n`);
+    if (!this.quiet) this.io.stderr(`dblock: ${text}\n`);
   }
 
   /** Only with --verbose. */
   verbose(text: string): void {
-    if (this.flags.verbose && !this.flags.quiet) this.io.stderr(`dblock: ${text}\n`);
+    if (this.flags.verbose && !this.quiet) this.io.stderr(`dblock: ${text}\n`);
   }
 
   warn(text: string): void {
-    if (!this.flags.quiet) this.io.stderr(`dblock: warning: ${text}\n`);
+    if (!this.quiet) this.io.stderr(`dblock: warning: ${text}\n`);
   }
 
-  /** Report an error; returns the exit code to use. */
-  error(err: unknown): number {
-    const dblockError = err instanceof DblockError ? err : undefined;
-    const code = dblockError?.code ?? 'EINTERNAL';
-    const exitCode = dblockError?.exitCode ?? 70;
+  /** Report an error; returns the exit code to use (`exitCode` when the caller maps it, as `-E` does). */
+  error(thrown: unknown, exitCode?: number): number {
+    const err = explainResourceError(thrown);
+    const used = this.#report(err, exitCode);
     const message = err instanceof Error ? err.message : String(err);
-    if (this.json) {
-      this.io.stdout(`${JSON.stringify({ error: { code, message, exitCode, ...errorDetails(err) } }, null, 2)}\n`);
-    }
-    this.io.stderr(`dblock: ${dblockError === undefined ? 'internal error: ' : ''}${message}\n`);
+    this.io.stderr(`dblock: ${err instanceof DblockError ? '' : 'internal error: '}${message}\n`);
     if (this.flags.debug && err instanceof Error && err.stack) this.io.stderr(`${err.stack}\n`);
-    return exitCode;
+    return used;
+  }
+
+  /**
+   * A conflict the caller mapped to its own exit code (`-E N`): like flock(1), with `--quiet` it is
+   * an expected outcome, not an error, so nothing but the asked-for JSON is printed.
+   */
+  mappedConflict(err: unknown, exitCode: number): number {
+    return this.quiet ? this.#report(explainResourceError(err), exitCode) : this.error(err, exitCode);
+  }
+
+  /** The JSON error object (with --json); returns the exit code really used. */
+  #report(err: unknown, exitCode: number | undefined): number {
+    const dblockError = err instanceof DblockError ? err : undefined;
+    const used = exitCode ?? dblockError?.exitCode ?? 70;
+    if (this.json) {
+      const code = dblockError?.code ?? 'EINTERNAL';
+      const message = err instanceof Error ? err.message : String(err);
+      this.io.stdout(`${JSON.stringify({ error: { code, message, exitCode: used, ...errorDetails(err) } }, null, 2)}\n`);
+    }
+    return used;
   }
 }
 

@@ -1,3 +1,4 @@
+import { printable, quoted } from '../util/printable.js';
 import type { IntentConflict } from './types.js';
 
 /** A duration as people read it: `850ms`, `12.0s`, `3m04s`, `2h05m`. */
@@ -11,15 +12,16 @@ export function formatAge(ms: number): string {
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
-/** `task t-1a2b (pid 4121 "node worker.js" on host ci-3, for 12.0s)` */
+/** `task t-1a2b (pid 4121 "node worker.js" on host ci-3, for 12.0s)`, another task's text escaped (printable). */
 export function describeOther(conflict: IntentConflict): string {
   const queued = conflict.otherState === 'queued' ? 'queued, ' : '';
-  return `task ${conflict.otherTaskId} (${queued}pid ${conflict.pid} "${conflict.command}" on host ${conflict.host}, for ${formatAge(conflict.ageMs)})`;
+  return `task ${printable(conflict.otherTaskId)} (${queued}pid ${conflict.pid} ${quoted(conflict.command)} on host ${printable(conflict.host)}, for ${formatAge(conflict.ageMs)})`;
 }
 
 /** `/srv/a.json is claimed by task …` or `/srv/data/a.json is inside /srv/data/, claimed by task …` */
 export function describeConflict(conflict: IntentConflict): string {
-  const where = conflict.path === conflict.otherPath ? conflict.path : `${conflict.path} overlaps ${conflict.otherPath},`;
+  const path = printable(conflict.path);
+  const where = conflict.path === conflict.otherPath ? path : `${path} overlaps ${printable(conflict.otherPath)},`;
   return `${where} claimed by ${describeOther(conflict)}`;
 }
 

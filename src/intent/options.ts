@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DblockError } from '../errors.js';
 import { parseDuration, resolveTimeoutMs } from '../options.js';
+import { printable } from '../util/printable.js';
 import { canonicalizeIntentPaths, type IntentPath } from './paths.js';
 import type { IntentConflict, IntentPolicy } from './types.js';
 import { INTENT_POLICIES } from './types.js';
@@ -54,7 +55,10 @@ export function resolveIntentOptions(paths: string | readonly string[], options:
   if (ttlMs === 0) throw new DblockError('EUSAGE', 'Expected `ttl` to be a duration above 0 such as 10m, or inf, got `0`');
   const taskId = options.taskId ?? newTaskId();
   if (typeof taskId !== 'string' || !TASK_ID.test(taskId)) {
-    throw new DblockError('EUSAGE', `Expected \`task-id\` to be 1-200 characters without spaces, got \`${String(taskId)}\``);
+    throw new DblockError(
+      'EUSAGE',
+      `Expected \`task-id\` to be 1-200 characters without spaces, got \`${printable(String(taskId))}\``,
+    );
   }
   return {
     paths: canonicalizeIntentPaths(typeof paths === 'string' ? [paths] : paths),

@@ -12,6 +12,7 @@ import { LockHandle } from './lock-handle.js';
 import { acquireOs, currentHolder, type OsOutcome, releaseOs, watchCompromise, writeRecordQuietly } from './os-lock.js';
 import { type PathState, resolveCached, stateFor } from './path-state.js';
 import { ancestorDeadlockCheck, reentrantHandle } from './reentrancy.js';
+import { lockSlot, parseSlots } from './slots.js';
 
 /** Options of `lock()` and `withLock()`. */
 export interface LockOptions {
@@ -36,6 +37,12 @@ export interface LockOptions {
    * the first acquisition of a path in this process. @default '10s'
    */
   stale?: string | number | undefined;
+  /**
+   * Admit up to this many holders at once ("two GPU jobs"): each holds the lock shared plus one of N
+   * slot files exclusively; an exclusive holder still excludes them all. Every user of a target must
+   * use the same N. flock backend only. @default 1 (an ordinary exclusive lock)
+   */
+  slots?: number | string | undefined;
   /** Receives warnings (a flock lock on a network filesystem), once per process. @default process.emitWarning */
   onWarning?: ((message: string) => void) | undefined;
 }
@@ -49,6 +56,8 @@ export interface LockOptions {
  * try { … } finally { held.release(); }
  */
 export async function lock(target: string, options: LockOptions = {}): Promise<LockHandle> {
+  const slots = parseSlots(options.slots);
+  if (slots !== undefined && slots > 1) return lockSlot(target, options, slots, lock);
   if (options.lockDir === undefined || options.exact) return lockOne(target, options);
   // A process without --lock-dir takes the sidecar beside the target, and cannot know where others keep
   // theirs: so a --lock-dir acquisition takes that one too (first, in one order everywhere), unless it

@@ -37,7 +37,9 @@ export interface TargetOptions {
 /** Canonical target and lock file, resolved once per spelling per process. */
 export function resolveCached(target: string, options: TargetOptions): LockTarget {
   // realpath costs more than the whole uncontended acquire: resolve each spelling once per process.
-  const key = `${options.exact ? 'x' : 'd'}|${options.sidecar ?? 'lock'}|${options.lockDir ?? ''}|${target.startsWith('/') ? '' : process.cwd()}|${target}`;
+  // Relative spellings (of the target or of lockDir) mean something else after process.chdir().
+  const relative = !target.startsWith('/') || (options.lockDir !== undefined && !options.lockDir.startsWith('/'));
+  const key = `${options.exact ? 'x' : 'd'}|${options.sidecar ?? 'lock'}|${options.lockDir ?? ''}|${relative ? process.cwd() : ''}|${target}`;
   let resolved = targets.get(key);
   if (resolved === undefined) {
     resolved = resolveLockTarget(target, {

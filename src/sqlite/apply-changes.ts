@@ -1,5 +1,6 @@
 import { DblockError } from '../errors.js';
-import type { SqliteConnection } from './connection.js';
+import { type BusyPhase, retryBusy } from './busy-retry.js';
+import { isBusy, type SqliteConnection } from './connection.js';
 import type { Migration } from './migrations.js';
 import type { ResolvedOptions } from './options.js';
 import type { Transactor } from './transaction.js';
@@ -17,12 +18,14 @@ export async function applyChanges(
   transactor: Transactor,
   opts: ResolvedOptions,
   migrations: Migration[],
-  deadline: number,
+  step: OpenStep,
   report: ChangeReport,
 ): Promise<void> {
-  const now = readState(sqlite);
+  const now = await step(() => readState(sqlite), 'reading the journal mode');
   if (needsJournalChange(now.journalMode, opts.journalMode)) {
-    const set = String(sqlite.pragma(`journal_mode = ${opts.journalMode}`, { simple: true })).toLowerCase();
+    // Needs every other connection gone (SQLITE_BUSY until then): retried within the timeout.
+    const pragma = `journal_mode = ${opts.journalMode}`;
+    const set = String(await step(() => sqlite.pragma(pragma, { simple: true }), `PRAGMA ${pragma}`)).toLowerCase();
     if (set !== opts.journalMode) {
       throw new DblockError(
         'ELOCKTIMEOUT',
@@ -31,12 +34,33 @@ export async function applyChanges(
     }
     transactor.rollbackJournal = set !== 'wal';
   }
-  report.journalMode = readState(sqlite).journalMode;
+  report.journalMode = (await step(() => readState(sqlite), 'reading the journal mode')).journalMode;
   for (const migration of migrations) {
-    const applied = await transactor.run((db) => applyMigration(db, migration), deadline);
+    const applied = await transactor.run((db) => applyMigration(db, migration), step.deadline);
     if (applied) report.applied.push(migration.name);
   }
-  report.userVersion = readState(sqlite).userVersion;
+  // The transactor restores SQLite's busy timeout after each step; this read waits our way instead.
+  sqlite.pragma('busy_timeout = 0');
+  report.userVersion = (await step(() => readState(sqlite), 'reading user_version')).userVersion;
+}
+
+/**
+ * Runs one synchronous step of opening (a read or PRAGMA on a connection whose busy timeout is 0),
+ * retrying SQLITE_BUSY off the event loop until `deadline`; `what` names the step in a timeout.
+ */
+export interface OpenStep {
+  <T>(fn: () => T, what: string): Promise<T>;
+  readonly deadline: number;
+}
+
+/** The OpenStep of one open: all its waits share one deadline and report to `onBusy`. */
+export function openStep(path: string, opts: Pick<ResolvedOptions, 'timeoutMs' | 'onBusy'>, holdsLock: () => boolean): OpenStep {
+  const started = performance.now();
+  const deadline = started + opts.timeoutMs;
+  const onBusy = opts.onBusy === undefined ? undefined : (phase: BusyPhase, attempt: number) => opts.onBusy?.({ phase, attempt });
+  const step = <T>(fn: () => T, what: string): Promise<T> =>
+    retryBusy(fn, { phase: 'open', path, deadline, started, onBusy, what, holdsLock: holdsLock() });
+  return Object.assign(step, { deadline });
 }
 
 /** One migration in the caller's transaction, unless `user_version` shows it is already in. */
@@ -45,8 +69,14 @@ function applyMigration(sqlite: SqliteConnection, migration: Migration): boolean
   try {
     sqlite.exec(migration.sql);
   } catch (err) {
+    // Another connection's lock is not the migration's fault: the caller maps it to ELOCKTIMEOUT.
+    if (isBusy(err)) throw err;
     const message = (err as Error).message;
     throw new DblockError('EMIGRATION', `migration ${migration.name} failed (rolled back): ${message}`, { cause: err });
+  }
+  // loadMigrations refuses transaction control up front; should a statement still end our transaction, stop here.
+  if (!sqlite.inTransaction) {
+    throw new DblockError('EMIGRATION', `migration ${migration.name} ended dblock's transaction itself; user_version not moved`);
   }
   sqlite.pragma(`user_version = ${migration.version}`);
   return true;

@@ -2,8 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DblockError } from '../errors.js';
 import { isBusy } from './connection.js';
 
-/** Where in a transaction a SQLITE_BUSY was met: the only two places dblock retries. */
-export type BusyPhase = 'begin' | 'commit';
+/**
+ * Where a SQLITE_BUSY was met. A write retries only at BEGIN and COMMIT (never its body); `open`
+ * covers the reads and PRAGMAs of initialisation, `check` and `checkpoint`.
+ */
+export type BusyPhase = 'begin' | 'commit' | 'open';
 
 /** Backoff floor and cap, in milliseconds. */
 const BASE_MS = 0.5;
@@ -26,7 +29,11 @@ export interface RetryControl {
   readonly deadline: number;
   readonly started: number;
   /** Called before each wait (counts retries, lets tests observe them). */
-  readonly onBusy: (phase: BusyPhase, attempt: number) => void;
+  readonly onBusy?: ((phase: BusyPhase, attempt: number) => void) | undefined;
+  /** What the step does, for the timeout message. @default 'BEGIN IMMEDIATE' or 'COMMIT' by phase */
+  readonly what?: string | undefined;
+  /** The caller holds dblock's lock, so whoever holds SQLite's lock bypasses dblock. */
+  readonly holdsLock?: boolean | undefined;
 }
 
 /**
@@ -45,12 +52,28 @@ export function runRetryingBusy(step: () => void, control: RetryControl): Promis
   }
 }
 
+/**
+ * Like runRetryingBusy for any synchronous step that returns a value (reads and PRAGMAs of
+ * initialisation, `check`, `checkpoint`): the connection must have SQLite's busy timeout at 0, so a
+ * held lock answers at once and the wait happens here, off the event loop and within the deadline.
+ * @throws DblockError ELOCKTIMEOUT naming the database and the step; any other error as is
+ */
+export async function retryBusy<T>(step: () => T, control: RetryControl): Promise<T> {
+  let result: T | undefined;
+  const run = (): void => {
+    result = step();
+  };
+  const retried = runRetryingBusy(run, control);
+  if (retried !== undefined) await retried;
+  return result as T;
+}
+
 async function retryLoop(step: () => void, control: RetryControl, first: unknown): Promise<void> {
   let last = first;
   for (let attempt = 0; ; attempt += 1) {
     const remaining = control.deadline - performance.now();
     if (remaining <= 0) throw busyTimeout(control, last);
-    control.onBusy(control.phase, attempt);
+    control.onBusy?.(control.phase, attempt);
     await sleep(Math.min(backoffMs(attempt), remaining));
     try {
       step();
@@ -62,9 +85,19 @@ async function retryLoop(step: () => void, control: RetryControl, first: unknown
   }
 }
 
-function busyTimeout(control: RetryControl, cause: unknown): DblockError {
-  const waited = ((performance.now() - control.started) / 1000).toFixed(1);
-  const code = (cause as { code?: string }).code ?? 'SQLITE_BUSY';
-  const at = control.phase === 'begin' ? 'BEGIN IMMEDIATE' : 'COMMIT';
-  return new DblockError('ELOCKTIMEOUT', `timed out after ${waited}s: ${control.path} stayed busy (${code}) at ${at}`, { cause });
+/** The timeout names the database, who holds it (SQLite's own lock, not dblock's) and where we met it. */
+export function busyTimeout(control: Omit<RetryControl, 'onBusy'>, cause: unknown): DblockError {
+  const waitedMs = performance.now() - control.started;
+  const code = (cause as { code?: string } | undefined)?.code ?? 'SQLITE_BUSY';
+  const at = control.what ?? (control.phase === 'begin' ? 'BEGIN IMMEDIATE' : 'COMMIT');
+  // A try-once (timeout 0) reaches the deadline before its first wait.
+  const head =
+    control.deadline - control.started <= 0
+      ? 'database is busy (try-once):'
+      : `timed out after ${(waitedMs / 1000).toFixed(1)}s waiting for`;
+  // Holding dblock's lock ourselves, whoever holds SQLite's lock cannot be a dblock writer in serialized mode.
+  const who = control.holdsLock ? 'another SQLite connection that does not go through dblock' : 'another SQLite connection';
+  return new DblockError('ELOCKTIMEOUT', `${head} ${control.path}: the database is locked by ${who} (${code} at ${at})`, {
+    cause,
+  });
 }

@@ -1,10 +1,11 @@
 import { statSync } from 'node:fs';
 import { DblockError } from '../errors.js';
+import { assertKnownOptions, resolveTimeoutMs } from '../options.js';
 import { canonicalizeTarget } from '../path/canonicalize.js';
-import { type Connection, openConnection, type SqliteConnection } from './connection.js';
+import { retryBusy } from './busy-retry.js';
+import { type Connection, isBusy, openConnection, type SqliteConnection } from './connection.js';
 import { type HeaderInfo, readHeader } from './header.js';
 import { tornExtend } from './invariant.js';
-import { DEFAULT_BUSY_TIMEOUT_MS } from './options.js';
 
 /** What `checkDatabase()` found. `ok` is false when anything failed; `problems` says what. */
 export interface CheckReport {
@@ -25,15 +26,31 @@ export interface CheckReport {
   problems: string[];
 }
 
+/** Options of `checkDatabase()`. */
+export interface CheckOptions {
+  /** Run `integrity_check` (slower, checks indexes too) instead of `quick_check`. @default false */
+  full?: boolean | undefined;
+  /**
+   * How long to wait while another connection holds SQLite's lock so that nothing can be read (a
+   * writer in `BEGIN EXCLUSIVE`, a rollback-journal commit). `0` = try once. @default DBLOCK_TIMEOUT or 30s
+   */
+  timeout?: string | number | undefined;
+}
+
 /**
  * Inspect a database without changing it: the header (read before any connection exists), then a
  * read-only connection for the journal mode, page size and count, `quick_check` (or
  * `integrity_check` with `full`) and the WAL-aware invariant. A file that is not SQLite is reported,
  * not thrown. (A read-only connection may create SQLite's `-shm` index; it never writes the database or `-wal`.)
- * @throws DblockError ENOINPUT when the file does not exist, EBADTARGET when it is not a regular file
+ * A database another connection keeps locked is not a failed check: it throws ELOCKTIMEOUT.
+ * @throws DblockError ENOINPUT when the file does not exist, EBADTARGET when it is not a regular file,
+ * ELOCKTIMEOUT when it stayed locked for `timeout`, EUSAGE for a bad or unknown option
  * @example const report = await checkDatabase('app.db', { full: true }); if (!report.ok) console.log(report.problems);
  */
-export async function checkDatabase(path: string, options: { full?: boolean } = {}): Promise<CheckReport> {
+export async function checkDatabase(path: string, options: CheckOptions = {}): Promise<CheckReport> {
+  assertKnownOptions(options, ['full', 'timeout'], 'checkDatabase');
+  const started = performance.now();
+  const deadline = started + resolveTimeoutMs(options.timeout);
   const canonical = canonicalizeTarget(path);
   const header = readHeader(canonical);
   if (header.state === 'missing') throw new DblockError('ENOINPUT', `no such database: ${canonical}`);
@@ -58,9 +75,13 @@ export async function checkDatabase(path: string, options: { full?: boolean } = 
   }
   let conn: Connection | undefined;
   try {
-    conn = openConnection(canonical, { readonly: true, busyTimeoutMs: DEFAULT_BUSY_TIMEOUT_MS });
-    inspect(conn.sqlite, canonical, report, options.full === true);
+    // Busy timeout 0: a held lock answers at once, and retryBusy waits for it off the event loop.
+    conn = openConnection(canonical, { readonly: true, busyTimeoutMs: 0 });
+    const sqlite = conn.sqlite;
+    const control = { phase: 'open', path: canonical, deadline, started, what: 'reading the database' } as const;
+    await retryBusy(() => inspect(sqlite, canonical, report, options.full === true), control);
   } catch (err) {
+    if (err instanceof DblockError && err.code === 'ELOCKTIMEOUT') throw err;
     report.problems.push(unreadable(err, canonical));
   } finally {
     conn?.close();
@@ -73,28 +94,35 @@ export async function checkDatabase(path: string, options: { full?: boolean } = 
 
 function inspect(sqlite: SqliteConnection, path: string, report: CheckReport, full: boolean): void {
   const pragma = (name: string): unknown => sqlite.pragma(name, { simple: true });
-  report.journalMode = String(pragma('journal_mode')).toLowerCase();
+  const journalMode = String(pragma('journal_mode')).toLowerCase();
   // One read transaction: in rollback mode it holds SHARED, so no commit lands between count and stat.
   sqlite.exec('BEGIN');
+  let facts: { pageSize: number; pageCount: number; userVersion: number; fileBytes: number };
   try {
-    report.pageSize = pragma('page_size') as number;
-    report.pageCount = pragma('page_count') as number;
-    report.userVersion = pragma('user_version') as number;
-    report.fileBytes = statSync(path).size;
-    report.invariant = invariantOf(report.journalMode, report.fileBytes, report.pageCount, report.pageSize);
+    facts = {
+      pageSize: pragma('page_size') as number,
+      pageCount: pragma('page_count') as number,
+      userVersion: pragma('user_version') as number,
+      fileBytes: statSync(path).size,
+    };
   } finally {
-    sqlite.exec('COMMIT');
+    // A BUSY read leaves the transaction open (and is retried from the top).
+    if (sqlite.inTransaction) sqlite.exec('COMMIT');
   }
   const check = full ? 'integrity_check' : 'quick_check';
+  let integrity: NonNullable<CheckReport['integrity']>;
   try {
     const messages = (sqlite.pragma(check) as Record<string, string>[]).map((row) => String(Object.values(row)[0]));
-    const ok = messages.length === 1 && messages[0] === 'ok';
-    report.integrity = { check, ok, messages };
-    if (!ok) report.problems.push(`${check}: ${messages.slice(0, 5).join('; ')}`);
+    integrity = { check, ok: messages.length === 1 && messages[0] === 'ok', messages };
   } catch (err) {
-    report.integrity = { check, ok: false, messages: [(err as Error).message] };
-    report.problems.push(`${check}: ${(err as Error).message}`);
+    // Locked out is not corrupt: retried, then ELOCKTIMEOUT, never a failed check.
+    if (isBusy(err)) throw err;
+    integrity = { check, ok: false, messages: [(err as Error).message] };
   }
+  // Filled in only once every step has run, so a retried attempt never reports twice.
+  Object.assign(report, { journalMode, ...facts, integrity });
+  report.invariant = invariantOf(journalMode, facts.fileBytes, facts.pageCount, facts.pageSize);
+  if (!integrity.ok) report.problems.push(`${check}: ${integrity.messages.slice(0, 5).join('; ')}`);
 }
 
 /** The invariant as `check` runs it: the torn-extend test in rollback modes, whole pages in WAL. */

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { DblockError } from '../errors.js';
+import { DblockError, descriptorShortageError } from '../errors.js';
+import { outOfDescriptors } from '../util/descriptors.js';
 import { trackConnection } from './open-files.js';
 
 /** The better-sqlite3 connection that `write` and `read` callbacks receive. */
@@ -54,11 +55,25 @@ export function fromSqliteError(err: unknown, path: string): Error {
     case 'SQLITE_NOTADB':
       return new DblockError('ENOTDB', `not a SQLite database: ${path} (${message})`, { cause: err });
     case 'SQLITE_CANTOPEN':
+    // better-sqlite3 loads its addon on the first open: out of descriptors, that reads as "not found".
+    case 'MODULE_NOT_FOUND': {
+      // Both hide the errno: out of descriptors is told apart by trying to open a few more.
+      const shortage = outOfDescriptors();
+      if (shortage !== undefined) return descriptorShortageError(shortage, `cannot open database ${path}`, err);
+      if (code === 'MODULE_NOT_FOUND') return err as Error;
       return new DblockError('ENOINPUT', `cannot open database ${path}: ${message}`, { cause: err });
+    }
     case 'SQLITE_READONLY':
     case 'SQLITE_PERM':
     case 'SQLITE_AUTH':
       return new DblockError('EPERM', `permission denied: ${path}: ${message}`, { cause: err });
+    case 'SQLITE_BUSY':
+    case 'SQLITE_BUSY_RECOVERY':
+    case 'SQLITE_BUSY_SNAPSHOT':
+    case 'SQLITE_BUSY_TIMEOUT':
+      return new DblockError('ELOCKTIMEOUT', `${path} is locked by another SQLite connection (${code}): ${message}`, {
+        cause: err,
+      });
     case 'SQLITE_CORRUPT':
       return new DblockError('EINTEGRITY', `database disk image is malformed: ${path} (${message})`, { cause: err });
     default:

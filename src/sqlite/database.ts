@@ -4,6 +4,7 @@ import { DblockError } from '../errors.js';
 import { withLock } from '../lock/acquire.js';
 import { FifoMutex } from '../mutex/fifo-mutex.js';
 import type { Connection, SqliteConnection } from './connection.js';
+import { writeAtExit } from './exit-write.js';
 import type { OpenReport } from './initialise.js';
 import type { Concurrency, ResolvedOptions } from './options.js';
 import type { Transactor, WriteStats } from './transaction.js';
@@ -86,7 +87,7 @@ export class SqliteDatabase implements Database {
     const transactor = this.#transactor;
     if (transactor === undefined) throw new DblockError('EUSAGE', `cannot write: ${this.path} was opened readonly`);
     this.#assertOpen();
-    const deadline = performance.now() + this.#opts.lockTimeoutMs;
+    const deadline = performance.now() + this.#opts.timeoutMs;
     this.#inflight += 1;
     try {
       if (this.concurrency === 'wal') return await this.#onConnection(() => transactor.run(fn, deadline), deadline);
@@ -135,6 +136,12 @@ export class SqliteDatabase implements Database {
 
   stats(): WriteStats {
     return { ...(this.#transactor?.stats ?? { writes: 0, rollbacks: 0, busyRetries: 0 }) };
+  }
+
+  /** @internal For batch writers at process exit: one synchronous transaction (see exit-write.ts). */
+  writeAtExit(fn: (sqlite: SqliteConnection) => void): string | undefined {
+    if (this.#transactor === undefined) return `${this.path} was opened readonly`;
+    return writeAtExit(this.#conn.sqlite, this.path, this.#opts, fn);
   }
 
   close(): Promise<void> {

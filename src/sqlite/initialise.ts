@@ -3,7 +3,7 @@ import { type LockOptions, withLock } from '../lock/acquire.js';
 import { heldInContext, inheritedLocks } from '../lock/held-locks.js';
 import { detectNetworkFs } from '../path/fs-type.js';
 import { resolveLockTarget } from '../path/sidecar-path.js';
-import { applyChanges, needsJournalChange, readState, setSynchronous } from './apply-changes.js';
+import { applyChanges, needsJournalChange, type OpenStep, openStep, readState, setSynchronous } from './apply-changes.js';
 import { type Connection, fromSqliteError, openConnection } from './connection.js';
 import { assertSqliteHeader, readHeader } from './header.js';
 import { isInitialised, rememberInitialised } from './init-cache.js';
@@ -40,10 +40,12 @@ export interface Initialised {
  * A process that initialised the file before takes the fast path: no init lock.
  */
 export async function openInitialised(path: string, opts: ResolvedOptions, migrations: Migration[]): Promise<Initialised> {
-  const deadline = performance.now() + opts.lockTimeoutMs;
+  const underLock = { held: false };
+  const step = openStep(path, opts, () => underLock.held);
+  const deadline = step.deadline;
   const version = migrations.reduce((max, m) => Math.max(max, m.version), 0);
   if (isInitialised(path, opts.journalMode, version)) {
-    const fast = openFast(path, opts, version);
+    const fast = await openFast(path, opts, version, step);
     if (fast !== undefined) return fast;
   }
   // Refuse a file that is not SQLite before creating sidecars beside it (checked again under the lock).
@@ -56,22 +58,27 @@ export async function openInitialised(path: string, opts: ResolvedOptions, migra
   // Holding `.lock` already (an enclosing withLock or `dblock exec`): taking `.init.lock` now would
   // reverse the lock order; `.lock` alone suffices, since every change is made under it anyway.
   const sidecar = holdsWriteLock(path, opts) ? 'lock' : 'init';
-  return withLock(path, () => initialiseHolding(path, opts, migrations, deadline, lockOptions), { ...lockOptions(), sidecar });
+  const init = { opts, migrations, step, lockOptions, underLock };
+  return withLock(path, () => initialiseHolding(path, init), { ...lockOptions(), sidecar });
 }
 
-async function initialiseHolding(
-  path: string,
-  opts: ResolvedOptions,
-  migrations: Migration[],
-  deadline: number,
-  lockOptions: () => LockOptions,
-): Promise<Initialised> {
+interface InitContext {
+  readonly opts: ResolvedOptions;
+  readonly migrations: Migration[];
+  readonly step: OpenStep;
+  readonly lockOptions: () => LockOptions;
+  readonly underLock: { held: boolean };
+}
+
+async function initialiseHolding(path: string, init: InitContext): Promise<Initialised> {
+  const { opts, migrations, step } = init;
   const header = readHeader(path);
   assertSqliteHeader(path, header);
   if ((opts.journalMode === 'wal' || header.wal === true) && !opts.force) refuseWalOnNetworkFs(path);
-  const conn = openConnection(path, { readonly: false, busyTimeoutMs: opts.busyTimeoutMs });
+  // Busy timeout 0 while opening: another connection's lock answers at once and is waited for off the event loop.
+  const conn = openConnection(path, { readonly: false, busyTimeoutMs: 0 });
   try {
-    const before = readState(conn.sqlite);
+    const before = await step(() => readState(conn.sqlite), 'reading the journal mode and user_version');
     const transactor = new Transactor(conn.sqlite, path, before.journalMode, opts);
     const report: OpenReport = {
       fastPath: false,
@@ -81,9 +88,20 @@ async function initialiseHolding(
       keptWal: before.journalMode === 'wal' && opts.journalMode !== 'wal',
     };
     if (needsJournalChange(before.journalMode, opts.journalMode) || migrations.some((m) => m.version > before.userVersion)) {
-      await withLock(path, () => applyChanges(conn.sqlite, transactor, opts, migrations, deadline, report), lockOptions());
+      const change = async (): Promise<void> => {
+        init.underLock.held = true;
+        transactor.holdsLock = true;
+        try {
+          await applyChanges(conn.sqlite, transactor, opts, migrations, step, report);
+        } finally {
+          init.underLock.held = false;
+          transactor.holdsLock = opts.concurrency !== 'wal';
+        }
+      };
+      await withLock(path, change, init.lockOptions());
     }
     setSynchronous(conn.sqlite, report.journalMode, opts);
+    conn.sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
     rememberInitialised(path, report.journalMode, report.userVersion);
     return { conn, transactor, report };
   } catch (err) {
@@ -92,18 +110,24 @@ async function initialiseHolding(
   }
 }
 
-function openFast(path: string, opts: ResolvedOptions, version: number): Initialised | undefined {
-  const conn = openConnection(path, { readonly: false, busyTimeoutMs: opts.busyTimeoutMs });
-  // The file may have been replaced between the check and the open: then initialise properly.
-  if (!isInitialised(path, opts.journalMode, version)) {
+async function openFast(path: string, opts: ResolvedOptions, version: number, step: OpenStep): Promise<Initialised | undefined> {
+  const conn = openConnection(path, { readonly: false, busyTimeoutMs: 0 });
+  try {
+    // The file may have been replaced between the check and the open: then initialise properly.
+    if (!isInitialised(path, opts.journalMode, version)) {
+      conn.close();
+      return undefined;
+    }
+    const state = await step(() => readState(conn.sqlite), 'reading the journal mode and user_version');
+    setSynchronous(conn.sqlite, state.journalMode, opts);
+    conn.sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
+    const transactor = new Transactor(conn.sqlite, path, state.journalMode, opts);
+    const keptWal = state.journalMode === 'wal' && opts.journalMode !== 'wal';
+    return { conn, transactor, report: { fastPath: true, created: false, ...state, applied: [], keptWal } };
+  } catch (err) {
     conn.close();
-    return undefined;
+    throw fromSqliteError(err, path);
   }
-  const state = readState(conn.sqlite);
-  setSynchronous(conn.sqlite, state.journalMode, opts);
-  const transactor = new Transactor(conn.sqlite, path, state.journalMode, opts);
-  const keptWal = state.journalMode === 'wal' && opts.journalMode !== 'wal';
-  return { conn, transactor, report: { fastPath: true, created: false, ...state, applied: [], keptWal } };
 }
 
 function refuseWalOnNetworkFs(path: string): void {
@@ -115,7 +139,8 @@ function refuseWalOnNetworkFs(path: string): void {
   );
 }
 
-function holdsWriteLock(path: string, opts: ResolvedOptions): boolean {
+/** Whether `.lock` of `path` (canonical) is held exclusive here already: then init must not take `.init.lock` after it. */
+export function holdsWriteLock(path: string, opts: { lockDir?: string | undefined }): boolean {
   const { lockPath } = resolveLockTarget(path, { lockDir: opts.lockDir });
   return heldInContext(lockPath) === 'exclusive' || inheritedLocks().get(lockPath)?.mode === 'exclusive';
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DblockError, fromSystemError } from '../errors.js';
+import { assertNoTransactionControl } from './migration-guard.js';
 
 /** One schema migration: applied when `PRAGMA user_version` is below `version`. */
 export interface Migration {
@@ -15,13 +16,22 @@ const NUMBERED = /^(\d+)[^\d].*\.sql$|^(\d+)\.sql$/i;
 /**
  * Normalise the `migrations` option: SQL strings are versions 1…N in order; a directory holds
  * numbered `.sql` files whose number is the version. Sorted by version, versions unique.
- * @throws DblockError EUSAGE for an unnumbered `.sql` file or a duplicate version, ENOINPUT for a missing directory
+ * @throws DblockError EUSAGE for an unnumbered `.sql` file or a duplicate version, ENOINPUT for a missing directory,
+ * EMIGRATION for a migration that controls transactions itself (BEGIN/COMMIT/END/ROLLBACK, VACUUM, journal_mode)
  * @example loadMigrations('./migrations') // [{ version: 1, name: '001_init.sql', sql: '…' }, …]
  */
 export function loadMigrations(migrations: readonly string[] | string): Migration[] {
-  if (typeof migrations !== 'string') {
-    return migrations.map((sql, i) => ({ version: i + 1, name: `migration ${i + 1}`, sql }));
-  }
+  const loaded = typeof migrations === 'string' ? loadDirectory(migrations) : fromStrings(migrations);
+  // All of them, before anything is opened: a refused set leaves the database exactly as it was.
+  for (const migration of loaded) assertNoTransactionControl(migration.name, migration.sql);
+  return loaded;
+}
+
+function fromStrings(migrations: readonly string[]): Migration[] {
+  return migrations.map((sql, i) => ({ version: i + 1, name: `migration ${i + 1}`, sql }));
+}
+
+function loadDirectory(migrations: string): Migration[] {
   let names: string[];
   try {
     names = readdirSync(migrations).filter((name) => name.toLowerCase().endsWith('.sql'));

@@ -1,6 +1,7 @@
 import type { BackendName } from '../backend/types.js';
 import { DblockError } from '../errors.js';
-import { resolveTimeoutMs } from '../options.js';
+import { assertKnownOptions, resolveTimeoutMs } from '../options.js';
+import type { BusyPhase } from './busy-retry.js';
 
 /**
  * How writers are kept apart. `serialized`: every write holds the sidecar `.lock` from
@@ -29,10 +30,21 @@ export interface OpenDatabaseOptions {
    * @default 'NORMAL' in WAL mode, else 'FULL'
    */
   synchronous?: SynchronousMode | undefined;
-  /** SQLite's busy timeout for statements (reads, and statements inside a write's body). @default 5000 */
-  busyTimeoutMs?: number | undefined;
-  /** Bound on every wait of a write or of initialisation: the locks and SQLITE_BUSY retries. @default DBLOCK_TIMEOUT or 30 s */
+  /**
+   * How long any wait may last: opening and initialising (dblock's locks and SQLite's own, held by
+   * another connection), and each write (the lock, SQLITE_BUSY retries at BEGIN and COMMIT). `5s`,
+   * `250ms`, a number of milliseconds, `0` = try once, `inf`. The same name as `lock()`'s.
+   * @default DBLOCK_TIMEOUT or 30s
+   */
+  timeout?: number | string | undefined;
+  /** @deprecated The old name of {@link OpenDatabaseOptions.timeout}; give one or the other. */
   lockTimeoutMs?: number | string | undefined;
+  /**
+   * SQLite's own busy timeout for the statements dblock cannot retry: those inside a write's body
+   * and in `read()` callbacks. SQLite waits for it on the main thread, so keep it short.
+   * @default 5000, or `timeout` when that is shorter
+   */
+  busyTimeoutMs?: number | undefined;
   /**
    * Schema migrations, tracked by `PRAGMA user_version`, each applied once in its own transaction:
    * an array of SQL strings (migration i is version i + 1) or a directory of numbered `.sql` files
@@ -47,8 +59,11 @@ export interface OpenDatabaseOptions {
   backend?: BackendName | undefined;
   /** Use WAL even on a network filesystem, where SQLite's shared memory does not work. @default false */
   force?: boolean | undefined;
-  /** Called each time a write meets SQLITE_BUSY at BEGIN or COMMIT and is about to back off and retry. */
-  onBusy?: ((event: { phase: 'begin' | 'commit'; attempt: number }) => void) | undefined;
+  /**
+   * Called each time SQLITE_BUSY is met and dblock is about to back off and retry: at a write's BEGIN
+   * or COMMIT, or (`open`) while opening, when another connection holds SQLite's lock.
+   */
+  onBusy?: ((event: { phase: BusyPhase; attempt: number }) => void) | undefined;
 }
 
 /** Options with defaults applied and values validated. */
@@ -57,7 +72,8 @@ export interface ResolvedOptions {
   readonly journalMode: JournalMode;
   readonly synchronous: SynchronousMode | undefined;
   readonly busyTimeoutMs: number;
-  readonly lockTimeoutMs: number;
+  /** Bound on every wait, in milliseconds (`Infinity` waits forever). */
+  readonly timeoutMs: number;
   readonly migrations: readonly string[] | string;
   readonly readonly: boolean;
   readonly lockDir: string | undefined;
@@ -70,13 +86,34 @@ const CONCURRENCY: readonly Concurrency[] = ['serialized', 'wal'];
 const JOURNAL_MODES: readonly JournalMode[] = ['wal', 'delete', 'truncate', 'persist'];
 const SYNCHRONOUS: readonly SynchronousMode[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
+const OPTION_NAMES: readonly (keyof OpenDatabaseOptions)[] = [
+  'concurrency',
+  'journalMode',
+  'synchronous',
+  'timeout',
+  'lockTimeoutMs',
+  'busyTimeoutMs',
+  'migrations',
+  'readonly',
+  'lockDir',
+  'backend',
+  'force',
+  'onBusy',
+];
+
 /** Default SQLite busy timeout, in milliseconds. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /** Apply defaults and validate, with messages that name the option and the bad value. */
 export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOptions {
+  assertKnownOptions(options, OPTION_NAMES, 'openDatabase');
+  if (options.timeout !== undefined && options.lockTimeoutMs !== undefined) {
+    throw new DblockError('EUSAGE', 'give `timeout` or its old name `lockTimeoutMs`, not both');
+  }
+  const timeoutMs = resolveTimeoutMs(options.timeout ?? options.lockTimeoutMs);
   const synchronous = options.synchronous?.toUpperCase() as SynchronousMode | undefined;
-  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  // SQLite's busy handler sleeps on the main thread: never longer than the caller's own bound.
+  const busyTimeoutMs = options.busyTimeoutMs ?? Math.min(DEFAULT_BUSY_TIMEOUT_MS, timeoutMs);
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new DblockError('EUSAGE', `Expected \`busyTimeoutMs\` to be an integer ≥ 0, got \`${String(busyTimeoutMs)}\``);
   }
@@ -89,7 +126,7 @@ export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOption
     journalMode: oneOf('journalMode', (options.journalMode ?? 'wal').toLowerCase() as JournalMode, JOURNAL_MODES),
     synchronous: synchronous === undefined ? undefined : oneOf('synchronous', synchronous, SYNCHRONOUS),
     busyTimeoutMs,
-    lockTimeoutMs: resolveTimeoutMs(options.lockTimeoutMs),
+    timeoutMs,
     migrations,
     readonly: options.readonly === true,
     lockDir: options.lockDir,

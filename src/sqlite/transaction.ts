@@ -32,13 +32,15 @@ export class Transactor {
   readonly #pageSize: SqliteStatement;
   /** Whether the rollback-journal invariant applies (false in WAL mode). */
   rollbackJournal: boolean;
+  /** Whether writes hold dblock's `.lock` (serialized mode, initialisation): then a BUSY holder bypasses dblock. */
+  holdsLock: boolean;
   readonly #onBusy: ((event: { phase: BusyPhase; attempt: number }) => void) | undefined;
 
   constructor(
     sqlite: SqliteConnection,
     path: string,
     journalMode: string,
-    opts: Pick<ResolvedOptions, 'busyTimeoutMs' | 'onBusy'>,
+    opts: Pick<ResolvedOptions, 'busyTimeoutMs' | 'onBusy'> & { concurrency?: ResolvedOptions['concurrency'] },
   ) {
     const { busyTimeoutMs } = opts;
     this.#sqlite = sqlite;
@@ -53,6 +55,7 @@ export class Transactor {
     this.#pageCount = sqlite.prepare<[]>('PRAGMA page_count').pluck();
     this.#pageSize = sqlite.prepare<[]>('PRAGMA page_size').pluck();
     this.rollbackJournal = journalMode !== 'wal';
+    this.holdsLock = opts.concurrency !== 'wal';
     this.#onBusy = opts.onBusy;
   }
 
@@ -63,7 +66,8 @@ export class Transactor {
    */
   async run<T>(fn: (sqlite: SqliteConnection) => T, deadline: number): Promise<T> {
     const started = performance.now();
-    const control = (phase: BusyPhase) => ({ phase, path: this.#path, deadline, started, onBusy: this.#noteBusy });
+    const holdsLock = this.holdsLock;
+    const control = (phase: BusyPhase) => ({ phase, path: this.#path, deadline, started, onBusy: this.#noteBusy, holdsLock });
     const begun = runRetryingBusy(() => this.#step(this.#begin), control('begin'));
     if (begun !== undefined) await begun;
     let result: T;

@@ -17,6 +17,8 @@ export interface OpResult {
   readonly waitMs: number | undefined;
   /** The end of the operation's stderr, without dblock's own verbose line. */
   readonly stderr: string;
+  /** Why it could not be started (spawn's 'error'), if so. */
+  readonly error?: NodeJS.ErrnoException;
 }
 
 /**
@@ -34,6 +36,7 @@ export function runOp(argv: readonly string[], env: Record<string, string>, runn
       stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL_BYTES);
     });
     let finished = false;
+    let error: NodeJS.ErrnoException | undefined;
     const finish = (status: number): void => {
       if (finished) return;
       finished = true;
@@ -45,9 +48,11 @@ export function runOp(argv: readonly string[], env: Record<string, string>, runn
         latencyMs: performance.now() - started,
         waitMs: waited === null ? undefined : Number(waited[1]),
         stderr: stderr.replace(ACQUIRED, '').trim(),
+        ...(error === undefined ? {} : { error }),
       });
     };
     child.once('error', (err: NodeJS.ErrnoException) => {
+      error = err;
       stderr += err.message;
       finish(err.code === 'ENOENT' ? 127 : 126);
     });

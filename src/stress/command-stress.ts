@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { DblockError } from '../errors.js';
+import { DblockError, fromSystemError } from '../errors.js';
 import type { JournalMode } from '../sqlite/options.js';
+import { findShortage } from '../util/descriptors.js';
 import { runOp } from './command-op.js';
 import { logHistogram } from './histogram.js';
 import { type ResolvedStressOptions, throwIfStopped } from './options.js';
@@ -41,11 +42,17 @@ export async function runCommandStress(
   let failed = 0;
   let busy = 0;
   const timeline = new TimelineRecorder(opts.workers);
+  // This process out of descriptors (it could not spawn): every lane stops starting ops, the run fails.
+  let shortage: DblockError | undefined;
   const lane = async (worker: number): Promise<void> => {
-    for (let op = 0; op < opts.ops && !opts.signal?.aborted; op++) {
+    for (let op = 0; op < opts.ops && !opts.signal?.aborted && shortage === undefined; op++) {
       const env = { DBLOCK_WORKER: String(worker), DBLOCK_OP: String(op), DBLOCK_DB: db };
       const result = await runOp([...prefix, ...command], env, running);
       if (opts.signal?.aborted) return;
+      if (findShortage(result.error) !== undefined) {
+        shortage ??= fromSystemError(result.error, `starting operation ${op} of stress worker ${worker}`);
+        return;
+      }
       done += 1;
       timeline.command(worker, op, result.startedAt, result.latencyMs, result.status === 0);
       if (result.status === 0) {
@@ -82,6 +89,7 @@ export async function runCommandStress(
     clearTimeout(grace);
   }
   throwIfStopped(opts.signal);
+  if (shortage !== undefined) throw shortage;
   const durationMs = performance.now() - started;
   opts.onTimeline(timeline.finish(durationMs));
   if (failed > problems.length) problems.push(`… ${failed} of ${total} commands failed in all`);

@@ -10,6 +10,8 @@ export interface WorkerExit {
   readonly signal: NodeJS.Signals | null;
   /** The end of what it wrote to stderr (a crash's stack trace). */
   readonly stderr: string;
+  /** Why it could not be started (spawn's 'error': EMFILE, ENOENT…); it never ran. */
+  readonly error?: Error;
 }
 
 /** The runner's side of one worker process: spawn, reports, go, kill, exit. */
@@ -23,16 +25,18 @@ export class WorkerProcess {
     // stdin: "go"; stdout ignored; stderr kept for a crash report; fd 3: the report pipe.
     this.#child = spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    // 'close', not 'exit': every report the worker wrote before it died has been read by then. A
+    // spawn that failed (EMFILE: no descriptor for its pipes) emits 'error' and has no stdio at all.
+    this.exited = new Promise((resolve) => {
+      this.#child.once('close', (code, signal) => resolve({ code, signal, stderr }));
+      this.#child.once('error', (err) => resolve({ code: null, signal: null, stderr: err.message, error: err }));
+    });
     this.#child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL_BYTES);
     });
     this.#child.stdin?.on('error', () => {}); // EPIPE when the worker dies first: its exit says why.
-    readReports(this.#child.stdio[3] as Readable, onReport);
-    // 'close', not 'exit': every report the worker wrote before it died has been read by then.
-    this.exited = new Promise((resolve) => {
-      this.#child.once('close', (code, signal) => resolve({ code, signal, stderr }));
-      this.#child.once('error', (err) => resolve({ code: null, signal: null, stderr: err.message }));
-    });
+    const reports = this.#child.stdio?.[3];
+    if (reports) readReports(reports as Readable, onReport);
   }
 
   /** Start writing (sent once every worker has opened the database). */

@@ -1,3 +1,4 @@
+import { fromSystemError } from '../errors.js';
 import type { JournalMode } from '../sqlite/options.js';
 import { type ResolvedStressOptions, throwIfStopped, whenStopped } from './options.js';
 import { workerScript } from './package-paths.js';
@@ -78,6 +79,8 @@ export async function runWorkload(opts: ResolvedStressOptions, db: string, journ
         current.proc.go();
         continue;
       }
+      // A worker that could not start (no descriptor for its pipes) fails the run, not just its share.
+      if (exit.error !== undefined) throw fromSystemError(exit.error, `starting stress worker ${current.proc.config.worker}`);
       if (exit.code !== 0) {
         const why = exit.stderr.trim().split('\n').slice(0, 3).join(' | ');
         tally.problem(`worker ${current.proc.config.worker} exited with ${exit.signal ?? `code ${exit.code}`}: ${why}`);

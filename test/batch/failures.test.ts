@@ -49,7 +49,7 @@ describe('batchWriter failures', () => {
 
   it('rejects every item of a batch that cannot commit (lock timeout), then carries on', async () => {
     const path = join(tempDir(), 'app.db');
-    const db = await openDatabase(path, { migrations: [SCHEMA], lockTimeoutMs: 0 });
+    const db = await openDatabase(path, { migrations: [SCHEMA], timeout: 0 });
     const writer = db.batchWriter({ statement: INSERT, bufferSize: 3 });
     const held = await lock(path);
     const batch = ['a', 'b', 'c'].map((v) => writer.write([v]));

@@ -6,7 +6,7 @@ export const SCHEMA = 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)';
 export const INSERT = 'INSERT INTO t (v) VALUES (?)';
 
 /** A fresh database with table `t`, and its path. */
-export async function freshDatabase(options: { lockTimeoutMs?: number } = {}): Promise<{ db: Database; path: string }> {
+export async function freshDatabase(options: { timeout?: number } = {}): Promise<{ db: Database; path: string }> {
   const path = join(tempDir(), 'app.db');
   return { db: await openDatabase(path, { migrations: [SCHEMA], ...options }), path };
 }

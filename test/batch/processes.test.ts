@@ -40,6 +40,39 @@ describe('batchWriter across processes', () => {
     expect(sqlite3(path, 'SELECT count(*) FROM rows')).toBe('25');
   });
 
+  it.each([
+    ['an uncaught exception', 'serialized', 'throw', 1],
+    ['process.exit(3)', 'serialized', 'exit', 3],
+    ['process.exit(3)', 'wal', 'exit', 3],
+  ] as const)('writes all 25 queued items synchronously on %s (concurrency %s)', async (_, concurrency, end, code) => {
+    const path = await rowsDatabase();
+    // Two full batches are sealed at once and one is left in the buffer; none has committed yet.
+    const config = { db: path, id: 1, items: 25, bufferSize: 10, flushIntervalMs: 600_000, end, concurrency };
+    const child = startFixture('batch-writer', [JSON.stringify(config)]);
+    const exit = finished(child);
+    expect(await nextMessage(child)).toEqual({ buffered: 25 });
+    const result = await exit;
+    expect(result).toMatchObject({ code, signal: null });
+    expect(result.stderr).not.toMatch(/dblock:/);
+    if (end === 'throw') expect(result.stderr).toMatch(/boom: uncaught/);
+    expect(sqlite3(path, 'SELECT count(*), count(DISTINCT seq) FROM rows')).toBe('25|25');
+  });
+
+  it('says on stderr how many items it lost when the lock stays held at process.exit()', async () => {
+    const path = await rowsDatabase();
+    const holder = startFixture('hold-lock', [path]);
+    await nextMessage(holder, (m) => m.ready === true);
+    const config = { db: path, id: 1, items: 25, bufferSize: 10, flushIntervalMs: 600_000, end: 'exit' };
+    const child = startFixture('batch-writer', [JSON.stringify(config)]);
+    const exit = finished(child);
+    expect(await nextMessage(child)).toEqual({ buffered: 25 });
+    const result = await exit;
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^dblock: 25 batched writes lost at exit: .*app\.db\.lock stayed held/m);
+    holder.send('release');
+    expect(sqlite3(path, 'SELECT count(*) FROM rows')).toBe('0');
+  });
+
   it.each(['SIGTERM', 'SIGINT'] as const)('flushes on %s, then dies of the signal as Node would', async (signal) => {
     const path = await rowsDatabase();
     const config = { db: path, id: 1, items: 5, flushIntervalMs: 600_000, end: 'signal' };

@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finished, runDblock, startDblock } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { runDblockAs } from '../helpers/world-readable-install.js';
+
+const NOBODY = 65534;
 
 describe('dblock append', () => {
   it('8 processes × 200 lines of 4 KB: every line whole, none interleaved, none lost', async () => {
@@ -36,6 +39,37 @@ describe('dblock append', () => {
     child.stdin?.end('second\nthird');
     expect((await done).code).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe('first\nsecond\nthird\n');
+  });
+
+  it('an 8 MiB stdin line arriving in many chunks is appended whole, as are the lines around it', async () => {
+    const file = join(tempDir(), 'big.jsonl');
+    const big = `{"big":"${'x'.repeat(8 * 1024 * 1024)}"}`;
+    const child = startDblock(['append', file], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const done = finished(child);
+    child.stdin?.write('{"n":1}\n{"n":2');
+    child.stdin?.write(`}\n${big.slice(0, 1000)}`);
+    for (let at = 1000; at < big.length; at += 100_000) child.stdin?.write(big.slice(at, at + 100_000));
+    child.stdin?.end('\n{"n":3}');
+    expect((await done).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(`{"n":1}\n{"n":2}\n${big}\n{"n":3}\n`);
+  });
+
+  it('a file left without its last newline (an appender killed mid-write) gets one before the new line', async () => {
+    const file = join(tempDir(), 'torn.jsonl');
+    writeFileSync(file, '{"i":1}\n{"i":2,"p":"aa');
+    expect((await runDblock(['append', file, '{"i":3}'])).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('{"i":1}\n{"i":2,"p":"aa\n{"i":3}\n');
+  });
+
+  it('a write-only file still takes appends', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'drop.log');
+    writeFileSync(file, 'one\n', { mode: 0o200 });
+    chownSync(dir, NOBODY, NOBODY); // nobody makes the sidecars here and may write, not read, the file
+    chownSync(file, NOBODY, NOBODY);
+    const result = await runDblockAs(NOBODY, ['append', file, 'two']);
+    expect(result.code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('one\ntwo\n');
   });
 
   it('refuses a file in a missing directory with one line', async () => {

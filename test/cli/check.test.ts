@@ -1,4 +1,4 @@
-import { truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/index.js';
@@ -76,4 +76,41 @@ describe('dblock checkpoint', () => {
     expect(report).toMatchObject({ busy: false, checkpointedFrames: report.walFrames, walBytesAfter: 0 });
     expect(report.walBytesBefore).toBeGreaterThan(0);
   });
+});
+
+describe('init, check and checkpoint against a foreign SQLite lock (sqlite3 in BEGIN EXCLUSIVE)', () => {
+  it.each(['delete', 'wal'] as const)(
+    'exit 75 naming the database with --timeout 0 (%s), and check never says FAILED',
+    async (journal) => {
+      const dir = tempDir();
+      const path = join(dir, 'app.db');
+      sqlite3(path, `PRAGMA journal_mode=${journal}; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);`);
+      const shell = startSqliteShell(path);
+      await shell.run("BEGIN EXCLUSIVE; INSERT INTO t (v) VALUES ('outside');");
+      const runs: [string[], boolean][] = [
+        // A WAL database lets readers in: there, only what needs the write lock must wait.
+        [['init', '--db', path, '--timeout', '0', '--migrations', join(dir, 'none')], journal === 'delete'],
+        [['check', '--db', path, '--timeout', '0'], journal === 'delete'],
+        [['checkpoint', '--db', path, '--timeout', '0', '--mode', 'truncate'], true],
+      ];
+      mkdirSync(join(dir, 'none'));
+      for (const [args, blocked] of runs) {
+        const run = await runDblock(args);
+        if (!blocked) {
+          expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 0, stderr: '' });
+          continue;
+        }
+        expect({ args, code: run.code }).toEqual({ args, code: 75 });
+        expect(run.stderr).toMatch(/^dblock: /);
+        expect(run.stderr).toContain(`${path}: the database is locked by another SQLite connection`);
+        expect(run.stderr.trim().split('\n')).toHaveLength(1);
+        expect(run.stdout).not.toMatch(/FAILED/);
+        expect(run.stderr).not.toMatch(/readers/);
+      }
+      await shell.run('COMMIT;');
+      const after = await runDblock(['check', '--db', path, '--timeout', '0']);
+      expect(after.code).toBe(0);
+      expect(sqlite3(path, 'SELECT count(*) FROM t')).toBe('1');
+    },
+  );
 });

@@ -194,11 +194,11 @@ describe('dblock exec', () => {
     const dir = tempDir();
     const counter = join(dir, 'counter');
     writeFileSync(counter, '0');
-    const loop = `for i in $(seq 20); do "${NODE}" "${BIN}" exec --lock "${counter}.lock" -- sh -c 'n=$(cat "${counter}"); echo $((n+1)) > "${counter}"' || exit 1; done`;
+    const loop = `for i in $(seq 10); do "${NODE}" "${BIN}" exec --lock "${counter}.lock" -- sh -c 'n=$(cat "${counter}"); echo $((n+1)) > "${counter}"' || exit 1; done`;
     const workers = Array.from({ length: 6 }, () => finished(startProcess('sh', ['-c', loop])));
     for (const result of await Promise.all(workers)) expect(result.code).toBe(0);
-    expect(Number(readFileSync(counter, 'utf8'))).toBe(120);
-  });
+    expect(Number(readFileSync(counter, 'utf8'))).toBe(60);
+  }, 240_000); // 60 process starts: minutes on a loaded 2-core machine
 
   it('takes shared locks together and refuses bad input with one line and the right code', async () => {
     const db = join(tempDir(), 'app.db');

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDblock } from '../helpers/processes.js';
-import { companions, sqlite3 } from '../helpers/sqlite-files.js';
+import { companions, snapshotDir, sqlite3 } from '../helpers/sqlite-files.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 interface InitJson {
@@ -51,6 +51,32 @@ describe('dblock init', () => {
     expect(reports.flatMap((r) => r.applied).sort()).toEqual(['001_create.sql', '002_more.sql']);
     for (const report of reports) expect(report.userVersion).toBe(2);
     expect(sqlite3(path, 'SELECT group_concat(name) FROM applied; PRAGMA user_version')).toBe('001,002\n2');
+  });
+
+  it('refuses a migration containing COMMIT (exit 65, naming the file), changes nothing, applies the fixed file once', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'app.db');
+    const migrations = join(tempDir(), 'migrations');
+    mkdirSync(migrations);
+    writeFileSync(join(migrations, '001_create.sql'), 'CREATE TABLE items (n INTEGER);\n');
+    expect((await runDblock(['init', '--db', path, '--migrations', migrations])).code).toBe(0);
+    const bad = "INSERT INTO items VALUES (1);\nCOMMIT; -- 'finish'\nINSERT INTO items VALUES (2);\nSELECT no_such_function();\n";
+    writeFileSync(join(migrations, '002_more.sql'), bad);
+    const before = snapshotDir(dir);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const run = await runDblock(['init', '--db', path, '--migrations', migrations]);
+      expect(run.code).toBe(65);
+      expect(run.stderr).toMatch(/^dblock: migration 002_more\.sql line 2: COMMIT/);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(snapshotDir(dir)).toEqual(before);
+    }
+    writeFileSync(join(migrations, '002_more.sql'), 'INSERT INTO items VALUES (1);\nINSERT INTO items VALUES (2);\n');
+    const [first, second] = [
+      await initConcurrently(1, ['--db', path, '--migrations', migrations]),
+      await initConcurrently(1, ['--db', path, '--migrations', migrations]),
+    ];
+    expect([first[0]?.applied, second[0]?.applied]).toEqual([['002_more.sql'], []]);
+    expect(sqlite3(path, 'SELECT group_concat(n) FROM items; PRAGMA user_version')).toBe('1,2\n2');
   });
 
   it('refuses a text file with exit 65 and leaves it unchanged', async () => {

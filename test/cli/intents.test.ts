@@ -7,6 +7,7 @@ import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { runDblock } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { runDblockAs } from '../helpers/world-readable-install.js';
 import { holdIntent, releaseHolder, scratch } from '../intent/helpers.js';
 
 const NOBODY = 65534;
@@ -100,10 +101,8 @@ describe('bad input to write intents', () => {
     const readOnly = join(dir, 'home');
     mkdirSync(readOnly, { mode: 0o755 });
     for (const home of [join(dir, 'missing'), readOnly]) {
-      const result = await runDblock(['exec', '--writes', '/tmp/x', '--', 'true'], {
+      const result = await runDblockAs(NOBODY, ['exec', '--writes', '/tmp/x', '--', 'true'], {
         env: { ...process.env, DBLOCK_HOME: home },
-        uid: NOBODY,
-        gid: NOBODY,
       });
       expect(result.code).toBe(77);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);

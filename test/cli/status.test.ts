@@ -39,7 +39,7 @@ describe('CLI surface', () => {
   it('exits quietly when its reader goes away (dblock --help | head -1)', async () => {
     const result = await finished(startProcess('sh', ['-c', `"${process.execPath}" "${BIN}" exec --help | head -1`]));
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('Usage: dblock exec [options] <command...>\n');
+    expect(result.stdout).toBe('Usage: dblock exec [options] [FILE] [--] CMD [ARGS...]\n');
     expect(result.stderr).toBe('');
   });
 

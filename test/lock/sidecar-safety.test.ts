@@ -69,6 +69,10 @@ describe('sidecar files', () => {
   });
 });
 
+/**
+ * The fixture starts as root and drops to `uid` after loading its modules: started as `uid`, it could
+ * not read the checkout when an ancestor directory is not world-searchable (a clone under /root).
+ */
 function startFixtureAs(uid: number, db: string) {
-  return startFixture('hold-lock', [db, '{"timeout":0}'], {}, { uid, gid: uid });
+  return startFixture('hold-lock', [db, '{"timeout":0}'], { DBLOCK_FIXTURE_UID: String(uid) });
 }

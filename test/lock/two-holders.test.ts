@@ -183,3 +183,24 @@ describe('waits that must not happen', () => {
     expect(order).toEqual(['writer', 'reader']);
   });
 });
+
+describe('relative spellings', () => {
+  it('a relative lockDir is resolved again after process.chdir (two processes never lock different files)', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'app.db');
+    for (const sub of ['one', 'two', 'one/locks', 'two/locks']) mkdirSync(join(dir, sub));
+    const cwd = process.cwd();
+    try {
+      process.chdir(join(dir, 'one'));
+      const first = await lock(db, { lockDir: 'locks' });
+      first.release();
+      process.chdir(join(dir, 'two'));
+      const second = await lock(db, { lockDir: 'locks' });
+      second.release();
+      expect(first.lockPath.startsWith(join(dir, 'one', 'locks'))).toBe(true);
+      expect(second.lockPath.startsWith(join(dir, 'two', 'locks'))).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});

@@ -47,7 +47,7 @@ describe('openDatabase', () => {
   it('lets a write nested in withLock() pass through while another write waits for that lock', async () => {
     const path = join(tempDir(), 'app.db');
     // A deadlock would end in ELOCKTIMEOUT after 3 s instead of both writes landing.
-    const db = await openDatabase(path, { migrations: [SCHEMA], lockTimeoutMs: 3_000 });
+    const db = await openDatabase(path, { migrations: [SCHEMA], timeout: 3_000 });
     try {
       let entered!: () => void;
       let open!: () => void;
@@ -80,7 +80,7 @@ describe('openDatabase', () => {
         concurrency,
         // Were SQLite's own (blocking) busy handler used at BEGIN, the write would outlast its lock timeout.
         busyTimeoutMs: 60_000,
-        lockTimeoutMs: 5_000,
+        timeout: 5_000,
         onBusy: ({ phase, attempt }) => {
           phases.push(phase);
           // Only once our write has met the held lock does the outside client let go.

@@ -18,7 +18,7 @@ interface LockState {
 export async function runCheck(ctx: CommandContext, flags: CheckFlags): Promise<number> {
   const path = requireDatabase(flags, 'check');
   const backend = selectBackend(flags.backend);
-  const report = await checkDatabase(path, { full: flags.full === true });
+  const report = await checkDatabase(path, { full: flags.full === true, timeout: flags.timeout });
   // A non-blocking try through a separate descriptor: never waits, never holds.
   const locks: LockState[] = (['lock', 'init'] as const).map((sidecar) => {
     const { lockPath } = resolveLockTarget(report.path, { sidecar, lockDir: flags.lockDir });

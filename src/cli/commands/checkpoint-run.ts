@@ -1,7 +1,10 @@
 import type { BackendName } from '../../backend/types.js';
 import { DblockError, EXIT } from '../../errors.js';
+import { canonicalizeTarget } from '../../path/canonicalize.js';
 import { checkpointDatabase } from '../../sqlite/checkpoint.js';
+import { readHeader } from '../../sqlite/header.js';
 import type { CommandContext } from '../command-context.js';
+import { withLockForCommand } from '../lock-wait.js';
 import { requireDatabase } from '../target-options.js';
 import type { CheckpointFlags } from './checkpoint.js';
 
@@ -12,12 +15,12 @@ export async function runCheckpoint(ctx: CommandContext, flags: CheckpointFlags)
   if (mode !== 'passive' && mode !== 'truncate') {
     throw new DblockError('EUSAGE', `Expected \`--mode\` to be passive or truncate, got \`${flags.mode}\``);
   }
-  const report = await checkpointDatabase(path, {
-    mode,
-    timeout: flags.timeout,
-    lockDir: flags.lockDir,
-    backend: flags.backend as BackendName | undefined,
-  });
+  const canonical = canonicalizeTarget(path);
+  // As checkpointDatabase does: a mistyped path must not leave a sidecar behind.
+  if (readHeader(canonical).state === 'missing') throw new DblockError('ENOINPUT', `no such database: ${canonical}`);
+  const options = { timeout: flags.timeout, lockDir: flags.lockDir, backend: flags.backend as BackendName | undefined };
+  // Taken here to report the wait (-v, the waiting line); the library's own withLock passes through it.
+  const report = await withLockForCommand(ctx, canonical, options, () => checkpointDatabase(canonical, { ...options, mode }));
   if (report.journalMode !== 'wal') {
     ctx.out.result(report, `${report.path} is not in WAL mode (${report.journalMode}): nothing to checkpoint`);
     return 0;

@@ -13,7 +13,10 @@ export function registerCheckpoint(program: Command, io: CliIo, state: RunState)
     .command('checkpoint')
     .description('copy the WAL into the database file under the write lock')
     .option('--mode <mode>', 'passive (never waits for readers) or truncate (also empties -wal)', 'passive')
-    .option('-w, --timeout <duration>', 'how long to wait for the write lock (default 30s or DBLOCK_TIMEOUT)');
+    .option(
+      '-w, --timeout <duration>',
+      "how long to wait for the write lock, dblock's and SQLite's (default 30s or DBLOCK_TIMEOUT; exit 75 then)",
+    );
   addDatabaseOptions(command).addHelpText(
     'after',
     examples([

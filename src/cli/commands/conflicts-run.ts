@@ -3,6 +3,7 @@ import { listConflicts } from '../../intent/inspect.js';
 import { locateRegistry } from '../../intent/location.js';
 import type { ConflictRecord } from '../../intent/types.js';
 import { parseDuration } from '../../options.js';
+import { printable as p, quoted } from '../../util/printable.js';
 import type { CommandContext } from '../command-context.js';
 import type { ConflictsFlags } from './conflicts.js';
 
@@ -37,7 +38,8 @@ export function parseSince(value: string, now = Date.now()): number {
 /** `2025-06-01 12:04:31 t-2 (pid 77) /srv/a.json vs t-1 /srv/ (pid 41 "node w.js" on ci-3): refuse → refused` */
 function formatConflict(c: ConflictRecord): string {
   const waited = c.waitedMs === null ? '' : ` after ${(c.waitedMs / 1000).toFixed(1)}s`;
-  const when = c.at.replace('T', ' ').slice(0, 19);
-  const other = `${c.otherTaskId} ${c.otherPath} (pid ${c.otherPid} "${c.otherCommand}" on ${c.otherHost})`;
-  return `${when} ${c.taskId} (pid ${c.pid}) ${c.path} vs ${other}: ${c.policy} → ${c.outcome}${waited}`;
+  const when = p(c.at.replace('T', ' ').slice(0, 19));
+  // Every field but the numbers is text from a shared registry any task writes to: escaped (printable).
+  const other = `${p(c.otherTaskId)} ${p(c.otherPath)} (pid ${c.otherPid} ${quoted(c.otherCommand)} on ${p(c.otherHost)})`;
+  return `${when} ${p(c.taskId)} (pid ${c.pid}) ${p(c.path)} vs ${other}: ${p(c.policy)} → ${p(c.outcome)}${waited}`;
 }

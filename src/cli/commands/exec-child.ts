@@ -5,6 +5,7 @@ import { isatty } from 'node:tty';
 import { DblockError, EXIT } from '../../errors.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
 import type { CommandContext } from '../command-context.js';
+import type { StdioEntry } from '../inherited-fds.js';
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 /** Signals a terminal sends to its whole foreground process group when a key is typed. */
@@ -12,8 +13,8 @@ const KEYBOARD_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUI
 
 /** What the child gets besides its command line. */
 export interface ChildSetup {
-  /** Descriptors passed at 3, 4, …, in order (locks, then intents' liveness locks). */
-  readonly fds: readonly number[];
+  /** The child's descriptors: entry i is what it gets as descriptor i (see layoutChildFds). */
+  readonly stdio: readonly StdioEntry[];
   readonly env: NodeJS.ProcessEnv;
   /** The lock held for it (annotated with its pid; a lost mkdir lock stops it). */
   readonly held: LockHandle | undefined;
@@ -25,7 +26,7 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
   return new Promise<number>((resolve) => {
     let child: ChildProcess;
     try {
-      child = spawn(file, args, { stdio: ['inherit', 'inherit', 'inherit', ...setup.fds], env: setup.env });
+      child = spawn(file, args, { stdio: [...setup.stdio], env: setup.env });
     } catch (err) {
       resolve(spawnFailure(ctx, file, err));
       return;

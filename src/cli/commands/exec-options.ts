@@ -6,19 +6,26 @@ import type { IntentFlags } from './exec-intent.js';
 /** The flags of `dblock exec` (besides the target and global ones). */
 export interface ExecFlags extends TargetFlags, IntentFlags, GlobalFlags {
   shared?: boolean;
+  exclusive?: boolean;
   timeout?: string;
+  nonblock?: boolean;
   close?: boolean;
   conflictExitCode?: string;
+  /** `-c "shell command"`: run through `sh -c`. */
+  command?: string;
 }
 
 /** `dblock exec`'s own options, shared by commander and the fast path. */
 export const EXEC_OPTIONS: readonly OptionSpec[] = [
   { flags: '-s, --shared', description: 'take a shared lock (readers), not an exclusive one' },
+  { flags: '-x, --exclusive', description: 'take an exclusive lock (the default)' },
   {
     flags: '-w, --timeout <duration>',
     description: 'how long to wait: 5s, 250ms, 2m, 0 = try once, inf (default 30s or DBLOCK_TIMEOUT)',
   },
-  { flags: '--close', description: 'do not pass the lock to the command (it is released only when dblock exits)' },
+  { flags: '-n, --nonblock', description: 'fail at once if the lock is busy (= --timeout 0)' },
+  { flags: '-o, --close', description: 'do not pass the lock to the command (it is released only when dblock exits)' },
+  { flags: '-c, --command <shell-command>', description: 'run this string through sh -c (instead of CMD ARGS…)' },
   {
     flags: '-E, --conflict-exit-code <n>',
     description: 'exit code when the lock is busy, the wait times out or the intent is refused (default 75)',

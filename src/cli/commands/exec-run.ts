@@ -1,17 +1,18 @@
-import { fstatSync } from 'node:fs';
-import { DblockError, describeHolder } from '../../errors.js';
+import { DblockError } from '../../errors.js';
 import { encodeIntentsEnv, INTENTS_ENV, type InheritedIntent, inheritedIntents, TASK_ID_ENV } from '../../intent/inherited.js';
 import type { IntentHandle } from '../../intent/intent-handle.js';
-import { lock } from '../../lock/acquire.js';
 import { encodeHeldEnv, HELD_ENV, type InheritedLock, inheritedLocks } from '../../lock/held-locks.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
 import { parseCount } from '../../options.js';
 import type { CommandContext } from '../command-context.js';
+import { INHERITED_FDS_ENV, inheritedFds, isOpen, layoutChildFds } from '../inherited-fds.js';
+import { lockForCommand } from '../lock-wait.js';
 import { targetFromFlags } from '../target-options.js';
 import { type ChildSetup, runChild } from './exec-child.js';
+import { resolveInvocation } from './exec-invocation.js';
 import type { ExecFlags } from './exec-options.js';
+import { spawnableCommand } from './exec-raw-command.js';
 
-const FIRST_PASSED_FD = 3;
 const INTENT_FLAGS = ['writes', 'policy', 'ttl', 'taskId', 'registry'] as const;
 /** A busy lock and a refused intent both mean "someone else has it": --conflict-exit-code covers both. */
 const CONFLICT_CODES = new Set(['ELOCKTIMEOUT', 'EINTENTCONFLICT']);
@@ -21,9 +22,8 @@ const CONFLICT_CODES = new Set(['ELOCKTIMEOUT', 'EINTENTCONFLICT']);
  * the command with their descriptors, return its status. Intent first: a refusal must come before
  * any wait for the lock, and one order everywhere means no deadlock between the two.
  */
-export async function runExec(ctx: CommandContext, flags: ExecFlags, args: string[]): Promise<number> {
-  const [file, ...rest] = args;
-  if (file === undefined) throw new DblockError('EUSAGE', 'exec needs a command to run (after --)');
+export async function runExec(ctx: CommandContext, given: ExecFlags, positional: string[]): Promise<number> {
+  const { flags, file, args: rest } = resolveInvocation(given, positional);
   const conflictExit =
     flags.conflictExitCode === undefined ? undefined : parseCount(flags.conflictExitCode, 'conflict-exit-code');
   if (conflictExit !== undefined && conflictExit > 255) {
@@ -41,26 +41,25 @@ export async function runExec(ctx: CommandContext, flags: ExecFlags, args: strin
   try {
     intent = await intents?.declareFromFlags(ctx, flags, command);
     if (found !== undefined) {
-      held = await lock(found.target, {
+      held = await lockForCommand(ctx, found.target, {
         ...found.options,
         shared: flags.shared === true,
         timeout: flags.timeout,
         command,
         onWarning: (message) => ctx.out.warn(message),
       });
-      reportAcquired(ctx, held);
     }
   } catch (err) {
     await intent?.release();
     if (conflictExit !== undefined && err instanceof DblockError && CONFLICT_CODES.has(err.code)) {
-      ctx.out.error(err);
-      return conflictExit;
+      return ctx.out.mappedConflict(err, conflictExit);
     }
     throw err;
   }
   const stopTtlWatch = intents?.warnOnExpiry(ctx, intent) ?? (() => {});
   try {
-    return await runChild(ctx, file, rest, childSetup(flags, held, intent));
+    const spawned = spawnableCommand(args); // raw bytes of a non-UTF-8 argument reach CMD unchanged
+    return await runChild(ctx, spawned.file, spawned.args, childSetup(flags, held, intent));
   } finally {
     stopTtlWatch();
     held?.release();
@@ -68,14 +67,19 @@ export async function runExec(ctx: CommandContext, flags: ExecFlags, args: strin
   }
 }
 
-/** The descriptors CMD inherits (the lock, then the intents' liveness locks) and the variables naming them. */
+/**
+ * The descriptors CMD inherits — every one dblock inherited, at its own number, then the lock and
+ * the intents' liveness locks on free numbers — and the variables naming those numbers.
+ */
 function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: IntentHandle | undefined): ChildSetup {
   const env = { ...process.env };
   delete env[HELD_ENV];
   delete env[INTENTS_ENV];
+  delete env[INHERITED_FDS_ENV];
   if (intent !== undefined) env[TASK_ID_ENV] = intent.taskId;
-  // --close: nothing is passed down, so the child must not believe it holds anything.
-  if (flags.close) return { fds: [], env, held };
+  const inherited = inheritedFds();
+  // --close: nothing of ours is passed down, so the child must not believe it holds anything.
+  if (flags.close) return { stdio: layoutChildFds(inherited, []).stdio, env, held };
   // Our lock, then every lock an ancestor passed to us (a grandchild may nest on those too).
   const own: InheritedLock[] = [];
   for (const handle of held === undefined ? [] : [held, ...held.companions]) {
@@ -85,36 +89,18 @@ function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: Inte
     (lock) => !own.some((mine) => mine.path === lock.path) && isOpen(lock.fd),
   );
   const locks = [...own, ...ancestors];
-  const inherited = locks.map((lock, i) => ({ ...lock, fd: FIRST_PASSED_FD + i }));
-  if (inherited.length > 0) env[HELD_ENV] = encodeHeldEnv(inherited);
-  const intents = intentsForChild(intent, FIRST_PASSED_FD + locks.length);
-  if (intents.value !== undefined) env[INTENTS_ENV] = intents.value;
-  return { fds: [...locks.map((lock) => lock.fd), ...intents.fds], env, held };
+  const intents = intentsForChild(intent);
+  const { stdio, numbers } = layoutChildFds(inherited, [...locks.map((lock) => lock.fd), ...intents.map((item) => item.fd)]);
+  if (locks.length > 0) env[HELD_ENV] = encodeHeldEnv(locks.map((lock, i) => ({ ...lock, fd: numbers[i] ?? lock.fd })));
+  if (intents.length > 0) {
+    env[INTENTS_ENV] = encodeIntentsEnv(intents.map((item, i) => ({ ...item, fd: numbers[locks.length + i] ?? item.fd })));
+  }
+  return { stdio, env, held };
 }
 
-function reportAcquired(ctx: CommandContext, held: LockHandle): void {
-  const how = held.reentrant ? 'already held by an ancestor; passing through' : `acquired in ${held.waitedMs.toFixed(1)}ms`;
-  const after = held.waitedFor === undefined ? '' : ` (waited for ${describeHolder(held.waitedFor)})`;
-  ctx.out.verbose(`${held.mode} lock ${held.lockPath} ${how}${after}`);
-}
-
-/**
- * The intents to hand down to CMD — ancestors' (verified) and ours — at descriptors from `firstFd`,
- * so a nested `dblock exec --writes` inside CMD passes through them instead of refusing itself.
- */
-export function intentsForChild(intent: IntentHandle | undefined, firstFd: number): { fds: number[]; value: string | undefined } {
+/** The intents to hand down to CMD — ancestors' (verified) and ours — so a nested `dblock exec --writes` passes through them. */
+export function intentsForChild(intent: IntentHandle | undefined): InheritedIntent[] {
   const list: InheritedIntent[] = inheritedIntents();
   if (intent !== undefined) list.push({ registry: intent.registry, task: intent.taskId, token: intent.token, fd: intent.fd });
-  if (list.length === 0) return { fds: [], value: undefined };
-  return { fds: list.map((item) => item.fd), value: encodeIntentsEnv(list.map((item, i) => ({ ...item, fd: firstFd + i }))) };
-}
-
-/** Whether `fd` is an open descriptor (a stale DBLOCK_HELD entry must not make spawn fail). */
-function isOpen(fd: number): boolean {
-  try {
-    fstatSync(fd);
-    return true;
-  } catch {
-    return false;
-  }
+  return list;
 }

@@ -1,9 +1,14 @@
 import type { BackendName } from '../../backend/types.js';
 import { DblockError } from '../../errors.js';
-import { readSql } from '../../sqlite/migrations.js';
+import { resolveTimeoutMs } from '../../options.js';
+import { canonicalizeTarget } from '../../path/canonicalize.js';
+import { assertSqliteHeader, readHeader } from '../../sqlite/header.js';
+import { holdsWriteLock } from '../../sqlite/initialise.js';
+import { loadMigrations, readSql } from '../../sqlite/migrations.js';
 import { openDatabase } from '../../sqlite/open-database.js';
 import type { JournalMode } from '../../sqlite/options.js';
 import type { CommandContext } from '../command-context.js';
+import { withLockForCommand } from '../lock-wait.js';
 import { requireDatabase } from '../target-options.js';
 import type { InitFlags } from './init.js';
 
@@ -20,14 +25,27 @@ export async function runInit(ctx: CommandContext, flags: InitFlags): Promise<nu
     throw new DblockError('EUSAGE', `Expected \`--journal\` to be one of ${JOURNALS.join(', ')}, got \`${flags.journal}\``);
   }
   const migrations = flags.schema !== undefined ? [readSql(flags.schema)] : flags.migrations;
-  const db = await openDatabase(path, {
-    journalMode: journal as JournalMode | undefined,
-    migrations,
-    lockTimeoutMs: flags.timeout,
-    lockDir: flags.lockDir,
-    backend: flags.backend as BackendName | undefined,
-    force: flags.force === true,
-  });
+  const canonical = canonicalizeTarget(path);
+  // As openDatabase does: refuse a file that is not SQLite, or migrations that control transactions,
+  // before taking a lock (which creates sidecars and writes a holder record).
+  assertSqliteHeader(canonical, readHeader(canonical));
+  if (migrations !== undefined) loadMigrations(migrations);
+  const backend = flags.backend as BackendName | undefined;
+  const deadline = performance.now() + resolveTimeoutMs(flags.timeout);
+  // The init lock is taken here to report the wait (-v, the waiting line); openDatabase's passes
+  // through it. Under a held `.lock` (dblock exec --db), that one, as openDatabase would: lock order.
+  const sidecar = holdsWriteLock(canonical, { lockDir: flags.lockDir }) ? 'lock' : 'init';
+  const lockOptions = { sidecar, timeout: flags.timeout, lockDir: flags.lockDir, backend } as const;
+  const db = await withLockForCommand(ctx, canonical, lockOptions, () =>
+    openDatabase(canonical, {
+      journalMode: journal as JournalMode | undefined,
+      migrations,
+      timeout: Math.max(0, deadline - performance.now()),
+      lockDir: flags.lockDir,
+      backend,
+      force: flags.force === true,
+    }),
+  );
   await db.close();
   const { created, journalMode, userVersion, applied, keptWal } = db.opened;
   if (keptWal) ctx.out.warn(`${db.path} stays in WAL mode: dblock never downgrades a live database from WAL`);

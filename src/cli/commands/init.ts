@@ -18,7 +18,10 @@ export function registerInit(program: Command, io: CliIo, state: RunState): Comm
     .option('--schema <file.sql>', 'schema to apply once to a new database (as migration 1)')
     .option('--migrations <dir>', 'directory of numbered .sql files (001_init.sql…), tracked by PRAGMA user_version')
     .option('--journal <mode>', 'journal mode: wal or delete (never downgrades a WAL database)', 'wal')
-    .option('-w, --timeout <duration>', 'how long to wait for the locks (default 30s or DBLOCK_TIMEOUT)')
+    .option(
+      '-w, --timeout <duration>',
+      "how long to wait for dblock's locks and SQLite's own, held by another connection (default 30s or DBLOCK_TIMEOUT; exit 75 then)",
+    )
     .option('--force', 'use WAL even on a network filesystem');
   addDatabaseOptions(command).addHelpText(
     'after',

@@ -2,6 +2,7 @@ import { formatAge } from '../../intent/format.js';
 import type { IntentListing } from '../../intent/inspect.js';
 import { listIntents } from '../../intent/inspect.js';
 import { locateRegistry } from '../../intent/location.js';
+import { printable, quoted } from '../../util/printable.js';
 import type { CommandContext } from '../command-context.js';
 import type { RegistryFlags } from './intents.js';
 
@@ -14,8 +15,9 @@ export async function runIntents(ctx: CommandContext, flags: RegistryFlags): Pro
   return 0;
 }
 
-/** `t-1a2b admitted pid 4121 on ci-3 for 12.0s, TTL 9m48s left: "node worker.js" → /srv/data/ /srv/a.json` */
+/** `t-1a2b admitted pid 4121 on ci-3 for 12.0s, TTL 9m48s left: "node worker.js" → /srv/data/ /srv/a.json` (escaped: printable) */
 export function formatIntent(intent: IntentListing): string {
   const ttl = intent.ttlLeftMs === null ? '' : `, TTL ${formatAge(intent.ttlLeftMs)} left`;
-  return `${intent.taskId} ${intent.state} pid ${intent.pid} on ${intent.host} for ${formatAge(intent.ageMs)}${ttl}: "${intent.command}" → ${intent.paths.join(' ')}`;
+  const paths = intent.paths.map(printable).join(' ');
+  return `${printable(intent.taskId)} ${printable(intent.state)} pid ${intent.pid} on ${printable(intent.host)} for ${formatAge(intent.ageMs)}${ttl}: ${quoted(intent.command)} → ${paths}`;
 }

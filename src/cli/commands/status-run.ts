@@ -19,8 +19,21 @@ export interface LockStatus {
   holder: HolderRecord | null;
 }
 
-/** `dblock status`: probe each lock of the target with a non-blocking try. */
-export async function runStatus(ctx: CommandContext, flags: TargetFlags & { registry?: string }): Promise<number> {
+/** The flags of `dblock status`. */
+export interface StatusFlags extends TargetFlags {
+  registry?: string;
+  /** Exit 1 when any lock of the target is held (a test for scripts), 0 when all are free. */
+  check?: boolean;
+}
+
+/** With --check: some lock of the target is held. */
+const HELD_EXIT = 1;
+
+/**
+ * `dblock status`: probe each lock of the target with a non-blocking try. Exits 0 (a report), or
+ * with --check 0 when free and 1 when held, like test(1); errors keep their sysexits codes.
+ */
+export async function runStatus(ctx: CommandContext, flags: StatusFlags): Promise<number> {
   const { target, options } = requireTarget(flags, 'status');
   const backend = selectBackend(options.backend);
   const spec = { kind: options.exact ? ('lock' as const) : ('db' as const), lockDir: options.lockDir };
@@ -37,7 +50,8 @@ export async function runStatus(ctx: CommandContext, flags: TargetFlags & { regi
     { target: main.canonical, backend: backend.name, filesystem, locks, intents },
     [...locks.map(formatStatus), fsLine, ...formatIntents(intents)].join('\n'),
   );
-  return 0;
+  const held = locks.some((status) => status.state === 'shared' || status.state === 'exclusive');
+  return flags.check && held ? HELD_EXIT : 0;
 
   function probe(lockPath: string): LockStatus {
     const state = backend.probe(lockPath, { staleMs });
