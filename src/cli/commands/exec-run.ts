@@ -58,7 +58,7 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
   }
   const stopTtlWatch = intents?.warnOnExpiry(ctx, intent) ?? (() => {});
   try {
-    const spawned = spawnableCommand(args); // raw bytes of a non-UTF-8 argument reach CMD unchanged
+    const spawned = spawnableCommand([file, ...rest]); // raw bytes of a non-UTF-8 argument reach CMD unchanged
     return await runChild(ctx, spawned.file, spawned.args, childSetup(flags, held, intent));
   } finally {
     stopTtlWatch();
