@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lock } from '../../src/index.js';
 import { codeOf } from '../helpers/error-code.js';
-import { nextMessage, startFixture } from '../helpers/processes.js';
+import { nextMessage, runDblock, startDblock, startFixture, waitForLine } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 async function hold(target: string, options: Record<string, unknown>): Promise<ChildProcess> {
@@ -78,5 +78,23 @@ describe('slots under contention', () => {
     }
     expect(most).toBeLessThanOrEqual(2);
     expect([...turns.values()]).toEqual(Array(6).fill(15));
+  });
+});
+
+describe('dblock exec --slots N', () => {
+  it('runs two commands at once, refuses a third, and status lists the holder of each slot', async () => {
+    const db = join(tempDir(), 'gpu.db');
+    const job = (name: string) =>
+      startDblock(['exec', '--db', db, '--slots', '2', '--', 'sh', '-c', `echo ${name}; read x`], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+    const jobs = [job('one'), job('two')];
+    await Promise.all(jobs.map((child, i) => waitForLine(child, (line) => line === ['one', 'two'][i])));
+    const third = await runDblock(['exec', '--db', db, '--slots', '2', '-n', '--', 'true']);
+    expect(third.code).toBe(75);
+    const status = await runDblock(['status', '--db', db]);
+    expect(status.stdout).toMatch(/slot-0: held exclusive by pid \d+ "sh -c echo (one|two); read x"/);
+    expect(status.stdout).toMatch(/slot-1: held exclusive by pid \d+ "sh -c echo (one|two); read x"/);
+    for (const child of jobs) child.stdin?.end();
   });
 });

@@ -13,6 +13,7 @@ export interface ExecFlags extends TargetFlags, IntentFlags, GlobalFlags {
   conflictExitCode?: string;
   /** `-c "shell command"`: run through `sh -c`. */
   command?: string;
+  slots?: string;
 }
 
 /** `dblock exec`'s own options, shared by commander and the fast path. */
@@ -22,6 +23,10 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
   {
     flags: '-w, --timeout <duration>',
     description: 'how long to wait: 5s, 250ms, 2m, 0 = try once, inf (default 30s or DBLOCK_TIMEOUT)',
+  },
+  {
+    flags: '--slots <n>',
+    description: 'admit up to N holders at once, each in a slot of its own (every user of the lock must give the same N)',
   },
   { flags: '-n, --nonblock', description: 'fail at once if the lock is busy (= --timeout 0)' },
   { flags: '-o, --close', description: 'do not pass the lock to the command (it is released only when dblock exits)' },

@@ -10,6 +10,7 @@ import { lockForCommand } from '../lock-wait.js';
 import { targetFromFlags } from '../target-options.js';
 import { type ChildSetup, runChild } from './exec-child.js';
 import { resolveInvocation } from './exec-invocation.js';
+import { type LockKeeper, startKeeper } from './exec-keeper.js';
 import type { ExecFlags } from './exec-options.js';
 import { spawnableCommand } from './exec-raw-command.js';
 
@@ -44,6 +45,7 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
       held = await lockForCommand(ctx, found.target, {
         ...found.options,
         shared: flags.shared === true,
+        slots: flags.slots,
         timeout: flags.timeout,
         command,
         onWarning: (message) => ctx.out.warn(message),
@@ -57,12 +59,16 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
     throw err;
   }
   const stopTtlWatch = intents?.warnOnExpiry(ctx, intent) ?? (() => {});
+  let keeper: LockKeeper | undefined;
   try {
+    keeper = startKeeper(ctx, found, held, flags.close);
     const spawned = spawnableCommand([file, ...rest]); // raw bytes of a non-UTF-8 argument reach CMD unchanged
-    return await runChild(ctx, spawned.file, spawned.args, childSetup(flags, held, intent));
+    const setup = childSetup(flags, held, intent);
+    return await runChild(ctx, spawned.file, spawned.args, keeper?.around(setup) ?? setup);
   } finally {
     stopTtlWatch();
     held?.release();
+    keeper?.stop(); // after the release: the keeper must find the lock no longer ours
     await intent?.release();
   }
 }

@@ -1,4 +1,6 @@
-import { dirname } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { SLOT_INFIX } from '../../backend/flock-slots.js';
 import type { ProbeState } from '../../backend/types.js';
 import { describeHolder } from '../../errors.js';
 import { type IntentListing, listIntents } from '../../intent/inspect.js';
@@ -41,6 +43,8 @@ export async function runStatus(ctx: CommandContext, flags: StatusFlags): Promis
   const staleMs = options.stale === undefined ? undefined : parseStale(options.stale);
   const locks = [probe(main.lockPath)];
   if (!options.exact) locks.push(probe(resolveLockTarget(target, { ...spec, sidecar: 'init' }).lockPath));
+  // `--slots N` holders: each slot is a lock file of its own beside the main one.
+  if (backend.name === 'flock') locks.push(...slotFiles(main.lockPath).map(probe));
   // flock's reliability depends on where the lock files live, which --lock-dir may move.
   const fs = describeFilesystem(dirname(main.lockPath));
   const filesystem = { type: fs.type, network: fs.network };
@@ -58,6 +62,21 @@ export async function runStatus(ctx: CommandContext, flags: StatusFlags): Promis
     const holder = state === 'exclusive' ? (readHolder(backend, lockPath) ?? null) : null;
     return { lockPath, state, holder };
   }
+}
+
+/** The slot files (`<lock>.slot-K`) that exist beside `lockPath`, in slot order. */
+function slotFiles(lockPath: string): string[] {
+  const prefix = basename(lockPath) + SLOT_INFIX;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(lockPath));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
+    .map((name) => join(dirname(lockPath), name));
 }
 
 /** In-flight write intents whose paths cover the target; a broken registry is a warning, not a failed status. */

@@ -40,6 +40,7 @@ export async function runStressCommand(ctx: CommandContext, flags: StressFlags, 
     keep: flags.keep === true,
     backend: flags.backend as BackendName | undefined,
     lockDir: flags.lockDir,
+    stale: flags.stale,
     command: args,
   };
   // Every mode's options are checked before the first run starts (`--compare serialized,wal -- CMD` is refused at once).

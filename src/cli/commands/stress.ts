@@ -14,6 +14,7 @@ export interface StressFlags {
   keep?: boolean;
   backend?: string;
   lockDir?: string;
+  stale?: string;
   report?: string;
   compare?: string;
 }
@@ -35,6 +36,7 @@ export function registerStress(program: Command, io: CliIo, state: RunState): Co
     .option('--keep', 'keep the temporary database and print its path')
     .option('--backend <name>', 'lock backend: flock (default) or mkdir (portable: NFS, SMB)')
     .option('--lock-dir <dir>', 'keep sidecars in DIR (for databases in read-only directories)')
+    .option('--stale <duration>', "mkdir backend: how soon a killed worker's lock is taken over (min 2s; default 3s)")
     .option('--report <file>', 'also write a self-contained HTML report: lock timeline, latency histograms, fairness')
     .option('--compare <modes>', 'run the same workload in each mode, e.g. serialized,wal,unsafe (side by side in --report)')
     .addHelpText(
