@@ -39,7 +39,8 @@ export function timelineSpec(layout: TimelineRows, domainMs: number, widthPx: nu
             field: 'value',
             type: 'quantitative',
             title: 'done per column',
-            scale: { scheme: 'blues', domainMin: 0 },
+            // From a mid blue, never near white: a column with one operation must not look like a wait.
+            scale: { range: ['#6f9fd8', '#08306b'], zero: false },
           },
         },
       }
