@@ -21,4 +21,5 @@ export const SUITES: BenchSuite[] = [
   { name: 'sqlite', steps: 28, run: async (o) => (await import('./sqlite-bench.js')).runSqliteBench(o) },
   { name: 'intent', steps: 4, run: async (o) => (await import('./intent-bench.js')).runIntentBench(o) },
   { name: 'batch', steps: 10, run: async (o) => (await import('./batch-bench.js')).runBatchBench(o) },
+  { name: 'wal', steps: 2, run: async (o) => (await import('./wal-bench.js')).runWalBench(o) },
 ];

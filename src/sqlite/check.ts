@@ -6,6 +6,7 @@ import { retryBusy } from './busy-retry.js';
 import { type Connection, isBusy, openConnection, type SqliteConnection } from './connection.js';
 import { type HeaderInfo, readHeader } from './header.js';
 import { tornExtend } from './invariant.js';
+import { readWalStatus, type WalCheckpointStatus, walStatusPath } from './wal-status.js';
 
 /** What `checkDatabase()` found. `ok` is false when anything failed; `problems` says what. */
 export interface CheckReport {
@@ -21,6 +22,11 @@ export interface CheckReport {
   walBytes: number | null;
   /** Size of a rollback `-journal`, or null when there is none (a non-empty one after a crash is hot). */
   journalBytes: number | null;
+  /**
+   * The last checkpoint a writer ran because `-wal` passed `maxWalBytes` (read from dblock's
+   * `.wal-status` file), or null when none ran. `blocked`: readers kept it from truncating the WAL.
+   */
+  walCheckpoint: WalCheckpointStatus | null;
   integrity: { check: 'quick_check' | 'integrity_check'; ok: boolean; messages: string[] } | null;
   invariant: { applies: boolean; ok: boolean; detail: string } | null;
   problems: string[];
@@ -35,6 +41,8 @@ export interface CheckOptions {
    * writer in `BEGIN EXCLUSIVE`, a rollback-journal commit). `0` = try once. @default DBLOCK_TIMEOUT or 30s
    */
   timeout?: string | number | undefined;
+  /** Where the sidecars live, if not beside the database (for the `.wal-status` file). */
+  lockDir?: string | undefined;
 }
 
 /**
@@ -48,7 +56,7 @@ export interface CheckOptions {
  * @example const report = await checkDatabase('app.db', { full: true }); if (!report.ok) console.log(report.problems);
  */
 export async function checkDatabase(path: string, options: CheckOptions = {}): Promise<CheckReport> {
-  assertKnownOptions(options, ['full', 'timeout'], 'checkDatabase');
+  assertKnownOptions(options, ['full', 'timeout', 'lockDir'], 'checkDatabase');
   const started = performance.now();
   const deadline = started + resolveTimeoutMs(options.timeout);
   const canonical = canonicalizeTarget(path);
@@ -65,6 +73,7 @@ export async function checkDatabase(path: string, options: CheckOptions = {}): P
     fileBytes: header.fileBytes,
     walBytes: sizeOf(`${canonical}-wal`),
     journalBytes: sizeOf(`${canonical}-journal`),
+    walCheckpoint: readWalStatus(walStatusPath(canonical, options.lockDir)),
     integrity: null,
     invariant: null,
     problems: [],

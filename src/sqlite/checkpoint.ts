@@ -8,6 +8,7 @@ import { canonicalizeTarget } from '../path/canonicalize.js';
 import { backoffMs, busyTimeout, type RetryControl, retryBusy } from './busy-retry.js';
 import { fromSqliteError, isBusy, openConnection, type SqliteConnection } from './connection.js';
 import { assertSqliteHeader, readHeader } from './header.js';
+import { walStatusPath, writeWalStatus } from './wal-status.js';
 
 /** `passive` never waits for readers; `truncate` also resets `-wal` to zero bytes (safe when every writer uses dblock). */
 export type CheckpointMode = 'passive' | 'truncate';
@@ -98,6 +99,7 @@ export async function checkpointDatabase(path: string, options: CheckpointOption
       }
       // After close: the last connection to close may checkpoint and remove -wal itself.
       report.walBytesAfter = sizeOf(walPath);
+      if (report.mode === 'truncate' && report.journalMode === 'wal') record(report, options.lockDir);
       return report;
     },
     lockOptions,
@@ -136,6 +138,19 @@ async function checkpointWal(
     }
     await sleep(Math.min(backoffMs(attempt), remaining));
   }
+}
+
+/** A TRUNCATE is what `maxWalBytes` runs too: record it, so `dblock check` shows whichever ran last. */
+function record(report: CheckpointReport, lockDir: string | undefined): void {
+  writeWalStatus(walStatusPath(report.path, lockDir), {
+    blocked: report.busy,
+    at: new Date().toISOString(),
+    walBytes: report.walBytesBefore,
+    maxWalBytes: null,
+    frames: report.walFrames,
+    checkpointed: report.checkpointedFrames,
+    pid: process.pid,
+  });
 }
 
 /** Whether another connection holds SQLite's write lock: a BEGIN IMMEDIATE that cannot start says so. */

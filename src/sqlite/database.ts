@@ -8,6 +8,8 @@ import { writeAtExit } from './exit-write.js';
 import type { OpenReport } from './initialise.js';
 import type { Concurrency, ResolvedOptions } from './options.js';
 import type { Transactor, WriteStats } from './transaction.js';
+import { WalBound } from './wal-bound.js';
+import { walStatusPath } from './wal-status.js';
 
 /**
  * A database opened by `openDatabase()`.
@@ -62,6 +64,8 @@ export class SqliteDatabase implements Database {
   readonly #conn: Connection;
   readonly #transactor: Transactor | undefined;
   readonly #opts: ResolvedOptions;
+  /** Keeps `-wal` under `maxWalBytes` (undefined when off, readonly, or not in WAL mode). */
+  readonly #walBound: WalBound | undefined;
   /** One transaction per connection at a time; FIFO so concurrent callers are served in order. */
   readonly #mutex = new FifoMutex();
   #closed = false;
@@ -81,6 +85,10 @@ export class SqliteDatabase implements Database {
     this.journalMode = report.journalMode;
     this.readonly = opts.readonly;
     this.opened = report;
+    const bounded = transactor !== undefined && report.journalMode === 'wal' && Number.isFinite(opts.maxWalBytes);
+    this.#walBound = bounded
+      ? new WalBound(conn.sqlite, path, walStatusPath(path, opts.lockDir), opts.maxWalBytes, opts.busyTimeoutMs)
+      : undefined;
   }
 
   async write<T>(fn: (sqlite: SqliteConnection) => T): Promise<T> {
@@ -90,7 +98,13 @@ export class SqliteDatabase implements Database {
     const deadline = performance.now() + this.#opts.timeoutMs;
     this.#inflight += 1;
     try {
-      if (this.concurrency === 'wal') return await this.#onConnection(() => transactor.run(fn, deadline), deadline);
+      const run = async (): Promise<T> => {
+        const result = await transactor.run(fn, deadline);
+        // Still on this connection and, in serialized mode, under `.lock`: no dblock writer is mid-transaction.
+        this.#walBound?.afterCommit();
+        return result;
+      };
+      if (this.concurrency === 'wal') return await this.#onConnection(run, deadline);
       // The lock first (its own in-process FIFO mutex queues this process's writers): a write nested
       // in a withLock() on this database passes through it instead of queueing behind an outer write.
       const lockOptions = {
@@ -99,7 +113,7 @@ export class SqliteDatabase implements Database {
         backend: this.#opts.backend,
         stale: this.#opts.staleMs,
       };
-      return await withLock(this.path, () => this.#onConnection(() => transactor.run(fn, deadline), deadline), lockOptions);
+      return await withLock(this.path, () => this.#onConnection(run, deadline), lockOptions);
     } finally {
       this.#inflight -= 1;
       if (this.#inflight === 0) this.#drained?.();

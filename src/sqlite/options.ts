@@ -66,6 +66,15 @@ export interface OpenDatabaseOptions {
    * or COMMIT, or (`open`) while opening, when another connection holds SQLite's lock.
    */
   onBusy?: ((event: { phase: BusyPhase; attempt: number }) => void) | undefined;
+  /**
+   * Keep `-wal` under this many bytes: past it, a write (still under the write lock) runs
+   * `wal_checkpoint(TRUNCATE)` without waiting for readers; readers that block it are recorded for
+   * `dblock check` and it is retried after later writes. SQLite's own auto-checkpoint keeps a healthy WAL
+   * near 4 MiB, so the default fires only when readers kept checkpoints from finishing.
+   * `0` or `Infinity` turns it off. WAL mode only.
+   * @default 67108864 (64 MiB)
+   */
+  maxWalBytes?: number | undefined;
 }
 
 /** Options with defaults applied and values validated. */
@@ -83,6 +92,8 @@ export interface ResolvedOptions {
   readonly staleMs: number | undefined;
   readonly force: boolean;
   readonly onBusy: OpenDatabaseOptions['onBusy'];
+  /** The WAL bound in bytes; `Infinity` when off. */
+  readonly maxWalBytes: number;
 }
 
 const CONCURRENCY: readonly Concurrency[] = ['serialized', 'wal'];
@@ -103,7 +114,11 @@ const OPTION_NAMES: readonly (keyof OpenDatabaseOptions)[] = [
   'stale',
   'force',
   'onBusy',
+  'maxWalBytes',
 ];
+
+/** Default WAL bound: 16× the ~4 MiB WAL that SQLite's auto-checkpoint (1000 pages) keeps, so it never fires on a healthy database. */
+export const DEFAULT_MAX_WAL_BYTES = 64 * 1024 * 1024;
 
 /** Default SQLite busy timeout, in milliseconds. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -125,6 +140,17 @@ export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOption
   if (typeof migrations !== 'string' && !(Array.isArray(migrations) && migrations.every((m) => typeof m === 'string'))) {
     throw new DblockError('EUSAGE', 'Expected `migrations` to be an array of SQL strings or a directory path');
   }
+  const maxWalBytes = options.maxWalBytes ?? DEFAULT_MAX_WAL_BYTES;
+  if (
+    typeof maxWalBytes !== 'number' ||
+    !(Number.isSafeInteger(maxWalBytes) || maxWalBytes === Number.POSITIVE_INFINITY) ||
+    maxWalBytes < 0
+  ) {
+    throw new DblockError(
+      'EUSAGE',
+      `Expected \`maxWalBytes\` to be a number of bytes ≥ 0 or Infinity, got \`${String(maxWalBytes)}\``,
+    );
+  }
   return {
     concurrency: oneOf('concurrency', options.concurrency ?? 'serialized', CONCURRENCY),
     journalMode: oneOf('journalMode', (options.journalMode ?? 'wal').toLowerCase() as JournalMode, JOURNAL_MODES),
@@ -138,6 +164,7 @@ export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOption
     staleMs: options.stale === undefined ? undefined : parseStale(options.stale),
     force: options.force === true,
     onBusy: options.onBusy,
+    maxWalBytes: maxWalBytes === 0 ? Number.POSITIVE_INFINITY : maxWalBytes,
   };
 }
 

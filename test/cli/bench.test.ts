@@ -46,4 +46,15 @@ describe('dblock bench', () => {
       expect(descendants(figure).filter((e) => e.tagName === 'tr')).toHaveLength(table.rows.length + 1);
     }
   });
+
+  it('runs the bounded-WAL suite: off, the default and a small bound, for both concurrency modes', async () => {
+    const run = await runDblock(['bench', 'wal', '--quick', '--json']);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { tables: { title: string; rows: unknown[][] }[] };
+    expect(report.tables.map((t) => t.title)).toEqual([
+      expect.stringContaining('one serialized writer'),
+      expect.stringContaining('one wal writer'),
+    ]);
+    for (const table of report.tables) expect(table.rows.map((row) => row[0])).toHaveLength(3);
+  });
 });

@@ -18,7 +18,7 @@ interface LockState {
 export async function runCheck(ctx: CommandContext, flags: CheckFlags): Promise<number> {
   const path = requireDatabase(flags, 'check');
   const backend = selectBackend(flags.backend);
-  const report = await checkDatabase(path, { full: flags.full === true, timeout: flags.timeout });
+  const report = await checkDatabase(path, { full: flags.full === true, timeout: flags.timeout, lockDir: flags.lockDir });
   // A non-blocking try through a separate descriptor: never waits, never holds.
   const locks: LockState[] = (['lock', 'init'] as const).map((sidecar) => {
     const { lockPath } = resolveLockTarget(report.path, { sidecar, lockDir: flags.lockDir });
@@ -45,6 +45,7 @@ function formatReport(r: CheckReport, locks: LockState[]): string {
     r.journalBytes === null ? '' : `; -journal ${bytes(r.journalBytes)}`,
   ];
   row('file', `${bytes(r.fileBytes)}${extra.join('')}`);
+  if (r.walBytes !== null || r.walCheckpoint !== null) row('wal', describeWal(r));
   if (r.integrity !== null) row(r.integrity.check, r.integrity.ok ? 'ok' : 'FAILED');
   if (r.invariant !== null) row('invariant', `${r.invariant.ok ? 'ok' : 'FAILED'}: ${r.invariant.detail}`);
   row('locks', locks.map(describeLock).join('; '));
@@ -67,6 +68,22 @@ function describeLock(lock: LockState): string {
   const name = lock.lockPath.endsWith('.init.lock') ? '.init.lock' : '.lock';
   if (lock.state !== 'exclusive') return `${name} ${lock.state === 'absent' ? 'free (no sidecar)' : lock.state}`;
   return `${name} held${lock.holder === null ? '' : ` by ${describeHolder(lock.holder)}`}`;
+}
+
+/** `-wal` size in human units, and how the last bounded checkpoint (`maxWalBytes`) went. */
+function describeWal(r: CheckReport): string {
+  const size = `${mebibytes(r.walBytes ?? 0)}`;
+  const last = r.walCheckpoint;
+  if (last === null) return `${size}; no truncating checkpoint recorded`;
+  const by = last.maxWalBytes === null ? 'dblock checkpoint' : `bound ${mebibytes(last.maxWalBytes)}`;
+  const when = `at ${last.at} (WAL ${mebibytes(last.walBytes)}, ${by}, pid ${last.pid})`;
+  if (!last.blocked) return `${size}; last truncating checkpoint finished ${when}`;
+  const copied = last.frames >= 0 ? `; ${last.checkpointed} of ${last.frames} frames copied` : '';
+  return `${size}; readers blocked the last checkpoint ${when}${copied}`;
+}
+
+function mebibytes(n: number): string {
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
 function bytes(n: number): string {
