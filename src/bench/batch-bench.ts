@@ -81,6 +81,7 @@ async function strategies(dir: string, { quick, log }: Options): Promise<BenchTa
   }
   return {
     title: `Write strategies of seed 001, one process (median of ${reps}; rows of ~200 bytes)`,
+    keyColumns: 3,
     columns: ['strategy', 'journal', 'rows/txn', 'µs/row', 'rows/s', 'vs sync, same rows/txn', 'blocks event loop'],
     rows,
     notes: [

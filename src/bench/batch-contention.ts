@@ -33,6 +33,7 @@ export async function runBatchContention(dir: string, { quick, log }: Options): 
   }
   return {
     title: `${PROCESSES} processes writing one WAL database at once (${ms / 1000}s each)`,
+    keyColumns: 2,
     columns: ['strategy', 'rows/txn', 'rows/s (all processes)', 'fairness min/max', 'vs raw floor'],
     rows,
     notes: ['Every transaction takes the sidecar lock; the raw floor waits for it in a blocking flockSync.'],

@@ -66,6 +66,7 @@ export async function runSqliteBench(options: BenchOptions): Promise<BenchTable[
     }
     tables.push({
       title: `SQLite writers, WAL, synchronous=NORMAL: ${regime.name} (${durationMs / 1000} s per run)`,
+      keyColumns: 2,
       columns: COLUMNS,
       rows,
       notes: ratioNotes(atEight),
@@ -79,6 +80,7 @@ export async function runSqliteBench(options: BenchOptions): Promise<BenchTable[
   }
   tables.push({
     title: 'SQLite writers, rollback journal (delete), synchronous=NORMAL: tight loop',
+    keyColumns: 2,
     columns: COLUMNS,
     rows: rollback,
   });

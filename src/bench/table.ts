@@ -2,6 +2,8 @@
 export interface BenchTable {
   title: string;
   columns: string[];
+  /** How many leading columns name a row (the rest are measures). @default 1 */
+  keyColumns?: number;
   rows: (string | number)[][];
   notes?: string[];
 }

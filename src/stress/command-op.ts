@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { toSharedClock } from './protocol.js';
 
 const STDERR_TAIL_BYTES = 2000;
 /** `dblock exec --verbose` says how long the lock took: `… acquired in 1.2ms (waited for pid …)`. */
@@ -9,6 +10,8 @@ const ACQUIRED = /^dblock: \w+ lock .* acquired in ([\d.]+)ms.*\n?/m;
 export interface OpResult {
   /** Exit status; 128+N for death by signal N, 127 when the program is not found (like a shell). */
   readonly status: number;
+  /** When it was spawned, on the clock every process shares (protocol.ts). */
+  readonly startedAt: number;
   readonly latencyMs: number;
   /** The lock wait `dblock exec` reported (undefined when the command ran without it). */
   readonly waitMs: number | undefined;
@@ -41,6 +44,7 @@ export function runOp(argv: readonly string[], env: Record<string, string>, runn
       const waited = ACQUIRED.exec(stderr);
       resolve({
         status,
+        startedAt: toSharedClock(started),
         latencyMs: performance.now() - started,
         waitMs: waited === null ? undefined : Number(waited[1]),
         stderr: stderr.replace(ACQUIRED, '').trim(),

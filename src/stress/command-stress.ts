@@ -3,9 +3,12 @@ import { DblockError, fromSystemError } from '../errors.js';
 import type { JournalMode } from '../sqlite/options.js';
 import { findShortage } from '../util/descriptors.js';
 import { runOp } from './command-op.js';
+import { logHistogram } from './histogram.js';
 import { type ResolvedStressOptions, throwIfStopped } from './options.js';
 import { dblockBin } from './package-paths.js';
-import { round, type StressReport, summarize } from './report.js';
+import { toSharedClock } from './protocol.js';
+import { round, type StressReport, summarize, WAIT_SHAPE_BINS } from './report.js';
+import { TimelineRecorder } from './timeline.js';
 import { checkIntegrity, probeLocks } from './verify.js';
 
 const MAX_PROBLEMS = 10;
@@ -40,6 +43,7 @@ export async function runCommandStress(
   let done = 0;
   let failed = 0;
   let busy = 0;
+  const timeline = new TimelineRecorder(opts.workers);
   // This process out of descriptors (it could not spawn): every lane stops starting ops, the run fails.
   let shortage: DblockError | undefined;
   const lane = async (worker: number): Promise<void> => {
@@ -52,6 +56,7 @@ export async function runCommandStress(
         return;
       }
       done += 1;
+      timeline.command(worker, op, result.startedAt, result.latencyMs, result.status === 0);
       if (result.status === 0) {
         latencies.push(result.latencyMs);
         if (result.waitMs !== undefined) waits.push(result.waitMs);
@@ -77,6 +82,7 @@ export async function runCommandStress(
   };
   opts.signal?.addEventListener('abort', onStop, { once: true });
   const started = performance.now();
+  timeline.start(toSharedClock(started));
   try {
     opts.onStart({ db, workers: opts.workers });
     await Promise.all(Array.from({ length: opts.workers }, (_, worker) => lane(worker)));
@@ -87,6 +93,7 @@ export async function runCommandStress(
   throwIfStopped(opts.signal);
   if (shortage !== undefined) throw shortage;
   const durationMs = performance.now() - started;
+  opts.onTimeline(timeline.finish(durationMs));
   if (failed > problems.length) problems.push(`… ${failed} of ${total} commands failed in all`);
   const integrity = await checkIntegrity(db, null).catch((err: unknown) => {
     // The command never created the target: nothing to check but the locks.
@@ -112,6 +119,7 @@ export async function runCommandStress(
     opsPerSec: round((total - failed) / (durationMs / 1000)),
     txnLatencyMs: summarize(latencies),
     lockWaitMs: summarize(waits),
+    lockWaitHistogram: logHistogram(waits, WAIT_SHAPE_BINS),
     busyErrors: busy,
     retries: 0,
     failedOps: failed,

@@ -2,6 +2,7 @@ import type { BackendName } from '../backend/types.js';
 import { DblockError } from '../errors.js';
 import { selectBackend } from '../lock/backends.js';
 import { parseStale, resolveTimeoutMs } from '../options.js';
+import type { StressTimeline } from './timeline.js';
 
 /** A stress run's mkdir stale period: each SIGKILLed worker blocks the lock this long at most. */
 const STRESS_STALE_MS = 3_000;
@@ -53,6 +54,8 @@ export interface StressOptions {
   onTarget?: ((db: string) => void) | undefined;
   /** Called once, when every worker is ready and writing starts. */
   onStart?: ((start: StressStart) => void) | undefined;
+  /** Called once the writing is done (before verifying), with when each operation waited, held and ended. */
+  onTimeline?: ((timeline: StressTimeline) => void) | undefined;
   /** Stop the run: workers are killed, a temporary database is removed, and `runStress` rejects with `EABORTED`. */
   signal?: AbortSignal | undefined;
 }
@@ -99,6 +102,7 @@ export interface ResolvedStressOptions {
   readonly onProgress: (progress: StressProgress) => void;
   readonly onTarget: (db: string) => void;
   readonly onStart: (start: StressStart) => void;
+  readonly onTimeline: (timeline: StressTimeline) => void;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -130,6 +134,7 @@ export function resolveStressOptions(options: StressOptions): ResolvedStressOpti
     onProgress: options.onProgress ?? (() => {}),
     onTarget: options.onTarget ?? (() => {}),
     onStart: options.onStart ?? (() => {}),
+    onTimeline: options.onTimeline ?? (() => {}),
     signal: options.signal,
   };
 }

@@ -34,13 +34,45 @@ export interface WorkerConfig {
   readonly lockTimeoutMs: number;
 }
 
-/** One line on the report pipe. Times are milliseconds. */
+/**
+ * One line on the report pipe. Times are milliseconds; `at` is when the worker asked to write, on the
+ * clock every process of the machine shares (see `toSharedClock`), so the runner can draw a timeline.
+ */
 export type WorkerReport =
   | { readonly t: 'ready' }
-  | { readonly t: 'hold'; readonly seq: number }
-  | { readonly t: 'commit'; readonly seq: number; readonly waitMs: number; readonly latencyMs: number; readonly retries: number }
-  | { readonly t: 'fail'; readonly seq: number; readonly busy: boolean; readonly code: string; readonly message: string }
+  | { readonly t: 'hold'; readonly seq: number; readonly at: number; readonly waitMs: number }
+  | {
+      readonly t: 'commit';
+      readonly seq: number;
+      readonly at: number;
+      readonly waitMs: number;
+      /**
+       * From BEGIN to the end of the transaction's statements: surely inside the lock. (Until `write`
+       * returned would not be: a process descheduled after releasing the lock would seem to hold it.)
+       */
+      readonly heldMs: number;
+      readonly latencyMs: number;
+      readonly retries: number;
+    }
+  | {
+      readonly t: 'fail';
+      readonly seq: number;
+      readonly at: number;
+      readonly latencyMs: number;
+      readonly busy: boolean;
+      readonly code: string;
+      readonly message: string;
+    }
   | { readonly t: 'done' };
+
+/**
+ * A `performance.now()` reading in milliseconds on one clock for every process of this machine: the
+ * process's start in wall-clock time plus monotonic time since. Two processes' readings agree to well
+ * under a millisecond (a child's reading, measured, always fell between its parent's before and after).
+ */
+export function toSharedClock(reading: number = performance.now()): number {
+  return performance.timeOrigin + reading;
+}
 
 /** Write one report to the pipe before returning (see REPORT_FD for why it must be synchronous). */
 export function writeReport(report: WorkerReport): void {

@@ -1,3 +1,4 @@
+import { type LogHistogram, sparkline } from './histogram.js';
 import type { LatencySummary, StressReport } from './report.js';
 
 /**
@@ -5,6 +6,7 @@ import type { LatencySummary, StressReport } from './report.js';
  * @example
  * dblock stress: 8 workers × 40 ops × 1 row, mode serialized, seed 7
  *   throughput        1,234 rows/s (1,234 txn/s) in 0.26 s
+ *   wait shape        0.01 ms |▁▃█▅▂  ▁| 120 ms (log scale)
  *   …
  *   result            OK
  */
@@ -20,6 +22,7 @@ export function formatStressReport(report: StressReport): string {
     ['throughput', `${rate}${number(report.opsPerSec)} ${unit}/s${rate === '' ? '' : ')'}`],
     [report.command === null ? 'txn latency' : 'command time', latency(report.txnLatencyMs)],
     ['lock wait', latency(report.lockWaitMs)],
+    ['wait shape', shape(report.lockWaitHistogram)],
     ['busy errors', String(report.busyErrors)],
     ['retries', String(report.retries)],
     ['failed ops', String(report.failedOps)],
@@ -46,6 +49,14 @@ export function formatStressReport(report: StressReport): string {
 function latency(summary: LatencySummary | null): string {
   if (summary === null) return 'n/a';
   return `p50 ${ms(summary.p50)}  p99 ${ms(summary.p99)}  max ${ms(summary.max)}`;
+}
+
+/** The waits' histogram as one line of block characters between its smallest and largest time. */
+function shape(histogram: LogHistogram | null): string {
+  if (histogram === null) return 'n/a';
+  const { edgesMs } = histogram;
+  const edge = (value: number): string => (value < 10 ? `${Number(value.toPrecision(2))} ms` : ms(value));
+  return `${edge(edgesMs[0] ?? 0)} |${sparkline(histogram.counts)}| ${edge(edgesMs[edgesMs.length - 1] ?? 0)} (log scale)`;
 }
 
 function ms(value: number): string {

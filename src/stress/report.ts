@@ -1,3 +1,4 @@
+import type { LogHistogram } from './histogram.js';
 import type { StressMode } from './options.js';
 
 /** p50, p99 and max of a set of times, in milliseconds (null when there were none). */
@@ -29,6 +30,8 @@ export interface StressReport {
   readonly txnLatencyMs: LatencySummary | null;
   /** From asking to write until the transaction began: the lock, or SQLite's busy retries (a command: `dblock exec`'s lock wait). */
   readonly lockWaitMs: LatencySummary | null;
+  /** The lock waits in log-spaced bins: the shape the terminal's one-line sparkline draws. */
+  readonly lockWaitHistogram: LogHistogram | null;
   /** Operations that failed because the database or the lock stayed busy. */
   readonly busyErrors: number;
   /** SQLITE_BUSY met at BEGIN or COMMIT and retried. */
@@ -58,6 +61,9 @@ export function summarize(values: readonly number[]): LatencySummary | null {
     sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
   return { p50: round(rank(50)), p99: round(rank(99)), max: round(sorted[sorted.length - 1] as number) };
 }
+
+/** Bins of `lockWaitHistogram`: one character each in the terminal's sparkline. */
+export const WAIT_SHAPE_BINS = 24;
 
 /** Two decimals: enough for milliseconds, and JSON stays readable. */
 export function round(value: number): number {

@@ -1,6 +1,7 @@
 import { runCommandStress } from './command-stress.js';
+import { logHistogram } from './histogram.js';
 import { type ResolvedStressOptions, resolveStressOptions, type StressOptions, throwIfStopped } from './options.js';
-import { round, type StressReport, summarize } from './report.js';
+import { round, type StressReport, summarize, WAIT_SHAPE_BINS } from './report.js';
 import { prepareStressDatabase, resolveStressTarget } from './setup.js';
 import { checkIntegrity, checkRows, probeLocks } from './verify.js';
 import { runWorkload } from './workload.js';
@@ -31,8 +32,9 @@ export async function runStress(options: StressOptions = {}): Promise<StressRepo
 
 async function runBuiltIn(opts: ResolvedStressOptions, db: string, kept: boolean): Promise<StressReport> {
   const journalMode = await prepareStressDatabase(db, opts.lock);
-  const { tally: run, durationMs } = await runWorkload(opts, db, journalMode);
+  const { tally: run, durationMs, timeline } = await runWorkload(opts, db, journalMode);
   throwIfStopped(opts.signal); // no verdict on a run cut short
+  opts.onTimeline(timeline);
   const lockProblems = await probeLocks(db, journalMode, ['lock', 'init'], opts.lock);
   const rows = await checkRows(db, run.committed, opts.txnRows, opts.lock);
   const integrity = await checkIntegrity(db, journalMode);
@@ -60,6 +62,7 @@ async function runBuiltIn(opts: ResolvedStressOptions, db: string, kept: boolean
     opsPerSec: round(committedTxns / seconds),
     txnLatencyMs: summarize(run.latenciesMs),
     lockWaitMs: summarize(run.waitsMs),
+    lockWaitHistogram: logHistogram(run.waitsMs, WAIT_SHAPE_BINS),
     busyErrors: run.busyErrors,
     retries: run.retries,
     failedOps: run.failedOps,

@@ -2,7 +2,7 @@
 // argv[2]. Reports go to fd 3 (see protocol.ts); "go" arrives on stdin once every worker is ready.
 import { DblockError } from '../errors.js';
 import type { SqliteConnection } from '../sqlite/connection.js';
-import { type WorkerConfig, writeReport } from './protocol.js';
+import { toSharedClock, type WorkerConfig, writeReport } from './protocol.js';
 import { STRESS_TABLE } from './table.js';
 import { openStressWriter } from './worker-writer.js';
 
@@ -25,17 +25,23 @@ async function main(): Promise<void> {
     const retriesBefore = writer.retries();
     const asked = performance.now();
     let began = asked;
+    let written = asked;
     try {
       await writer.write((sqlite) => {
         began = performance.now();
         insertRows(sqlite, seq);
         // At or after the planned one: in unsafe mode that transaction may have failed to begin.
-        if (config.holdAt !== null && seq >= config.holdAt) holdUntilKilled(seq);
+        if (config.holdAt !== null && seq >= config.holdAt) holdUntilKilled(seq, asked, began - asked);
+        written = performance.now();
       });
       const latencyMs = performance.now() - asked;
-      writeReport({ t: 'commit', seq, waitMs: began - asked, latencyMs, retries: writer.retries() - retriesBefore });
+      const at = toSharedClock(asked);
+      const [waitMs, heldMs, retries] = [began - asked, written - began, writer.retries() - retriesBefore];
+      writeReport({ t: 'commit', seq, at, waitMs, heldMs, latencyMs, retries });
     } catch (err) {
-      writeReport({ t: 'fail', seq, busy: isBusy(err), code: codeOf(err), message: (err as Error).message });
+      const latencyMs = performance.now() - asked;
+      const at = toSharedClock(asked);
+      writeReport({ t: 'fail', seq, at, latencyMs, busy: isBusy(err), code: codeOf(err), message: (err as Error).message });
     }
   }
   await writer.close();
@@ -44,8 +50,8 @@ async function main(): Promise<void> {
 }
 
 /** Inside BEGIN..COMMIT with this transaction's rows written: say so, then block until SIGKILLed. */
-function holdUntilKilled(seq: number): never {
-  writeReport({ t: 'hold', seq });
+function holdUntilKilled(seq: number, asked: number, waitMs: number): never {
+  writeReport({ t: 'hold', seq, at: toSharedClock(asked), waitMs });
   // Blocking (not awaiting) keeps the transaction open with nothing else running in this process.
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, HOLD_LIMIT_MS);
   throw new DblockError('EINTERNAL', `held transaction ${seq} for ${HOLD_LIMIT_MS / 1000}s and was never killed`);

@@ -2,15 +2,17 @@ import { fromSystemError } from '../errors.js';
 import type { JournalMode } from '../sqlite/options.js';
 import { type ResolvedStressOptions, throwIfStopped, whenStopped } from './options.js';
 import { workerScript } from './package-paths.js';
-import type { WorkerConfig, WorkerReport } from './protocol.js';
+import { toSharedClock, type WorkerConfig, type WorkerReport } from './protocol.js';
 import { planKills } from './schedule.js';
 import { WorkloadTally } from './tally.js';
+import { type StressTimeline, TimelineRecorder } from './timeline.js';
 import { WorkerProcess } from './worker-process.js';
 
-/** The tally of a finished workload, and how long the writing took. */
+/** The tally of a finished workload, how long the writing took, and who wrote when. */
 export interface WorkloadResult {
   readonly tally: WorkloadTally;
   readonly durationMs: number;
+  readonly timeline: StressTimeline;
 }
 
 /** A started worker: `ready` settles once it has opened the database (or died trying). */
@@ -32,6 +34,7 @@ export async function runWorkload(opts: ResolvedStressOptions, db: string, journ
   const script = workerScript();
   const plan = planKills(opts.seed, opts.workers, opts.ops, opts.kill);
   const tally = new WorkloadTally(opts.workers);
+  const timeline = new TimelineRecorder(opts.workers);
   const live = new Set<WorkerProcess>();
   const total = opts.workers * opts.ops;
   const progress = (): void => opts.onProgress({ done: tally.done, total, failed: tally.failedOps, kills: tally.kills });
@@ -46,9 +49,11 @@ export async function runWorkload(opts: ResolvedStressOptions, db: string, journ
         held = report.seq;
         tally.kills += 1;
         proc.kill();
+        timeline.killed(config.worker, report, toSharedClock());
         progress();
       } else if (report.t !== 'done') {
         tally.record(config.worker, report);
+        timeline.record(config.worker, report);
         progress();
       }
     };
@@ -104,11 +109,13 @@ export async function runWorkload(opts: ResolvedStressOptions, db: string, journ
     await Promise.race([Promise.all(firsts.map((w) => w.ready)), stop.stopped]);
     throwIfStopped(opts.signal);
     const started = performance.now();
+    timeline.start(toSharedClock(started));
     opts.onStart({ db, workers: opts.workers });
     for (const w of firsts) w.proc.go();
     await Promise.race([Promise.all(firsts.map(finish)), stop.stopped]);
     throwIfStopped(opts.signal);
-    return { tally, durationMs: performance.now() - started };
+    const durationMs = performance.now() - started;
+    return { tally, durationMs, timeline: timeline.finish(durationMs) };
   } finally {
     stop.off();
     const exits = [...live].map((proc) => proc.exited);

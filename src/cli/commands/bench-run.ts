@@ -1,12 +1,17 @@
 import cliProgress from 'cli-progress';
 import { describeMachine, runSuites, selectSuites } from '../../bench/run-suites.js';
 import { type BenchTable, toMarkdown, toText } from '../../bench/table.js';
+import { checkReportPath } from '../../report/report-file.js';
 import type { CommandContext } from '../command-context.js';
 import type { BenchFlags } from './bench.js';
 
 /** `dblock bench`: the `npm run bench` suites, as text, markdown or JSON; a progress bar on a terminal. */
 export async function runBenchCommand(ctx: CommandContext, flags: BenchFlags, only: string[]): Promise<number> {
   const suites = selectSuites(only);
+  // Checked before minutes of measuring, not after.
+  const reportPath = flags.report === undefined ? undefined : checkReportPath(flags.report);
+  const bySuite = new Map<string, BenchTable[]>(suites.map((suite) => [suite.name, []]));
+  let current = '';
   const machine = describeMachine();
   const progress = ctx.out.flags.quiet
     ? undefined
@@ -16,13 +21,27 @@ export async function runBenchCommand(ctx: CommandContext, flags: BenchFlags, on
       );
   let tables: BenchTable[];
   try {
-    tables = await runSuites({ quick: flags.quick === true, only, onStep: (line) => progress?.step(line.trim()) });
+    tables = await runSuites({
+      quick: flags.quick === true,
+      only,
+      onStep: (line, suite) => {
+        if (suite !== undefined) current = suite.name;
+        progress?.step(line.trim());
+      },
+      onTable: (table) => bySuite.get(current)?.push(table),
+    });
   } finally {
     progress?.stop();
   }
   const render = flags.markdown ? toMarkdown : toText;
   const text = [`machine: ${machine}\n`, ...tables.map(render)].join('\n');
   ctx.out.result({ machine, quick: flags.quick === true, tables }, text);
+  if (reportPath !== undefined) {
+    const { writeBenchReport } = await import('../../report/bench-report-file.js');
+    const results = [...bySuite].map(([suite, own]) => ({ suite, tables: own }));
+    await writeBenchReport(reportPath, { machine, quick: flags.quick === true, suites: results });
+    ctx.out.note(`report written to ${reportPath}`);
+  }
   return 0;
 }
 

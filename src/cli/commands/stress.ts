@@ -16,6 +16,8 @@ export interface StressFlags {
   url?: string;
   lockDir?: string;
   stale?: string;
+  report?: string;
+  compare?: string;
 }
 
 /** Register `dblock stress` (the run itself is loaded lazily from stress-run.ts). */
@@ -37,12 +39,16 @@ export function registerStress(program: Command, io: CliIo, state: RunState): Co
     .option('--url <url>', 'postgres backend: server URL (default $DBLOCK_POSTGRES_URL, else the PG* variables)')
     .option('--lock-dir <dir>', 'keep sidecars in DIR (for databases in read-only directories)')
     .option('--stale <duration>', "mkdir backend: how soon a killed worker's lock is taken over (min 2s; default 3s)")
+    .option('--report <file>', 'also write a self-contained HTML report: lock timeline, latency histograms, fairness')
+    .option('--compare <modes>', 'run the same workload in each mode, e.g. serialized,wal,unsafe (side by side in --report)')
     .addHelpText(
       'after',
       examples([
         'dblock stress                               # 8 workers × 40 transactions, then verify',
         'dblock stress --workers 16 --ops 1000 --kill 3 --json',
         'dblock stress --mode unsafe                 # what happens without dblock',
+        'dblock stress --kill 2 --report run.html    # who held the lock when, as a picture',
+        'dblock stress --compare serialized,wal,unsafe --report modes.html',
         'dblock stress --backend mkdir --lock-dir /tmp/locks',
         'dblock stress --db app.db -- ./worker.sh    # each op: dblock exec --db app.db -- ./worker.sh',
       ]),
