@@ -18,6 +18,8 @@ export interface ChildSetup {
   readonly env: NodeJS.ProcessEnv;
   /** The lock held for it (annotated with its pid; a lost mkdir lock stops it). */
   readonly held: LockHandle | undefined;
+  /** Called once CMD runs (e.g. to watch --max-hold). */
+  readonly onSpawn?: ((child: ChildProcess) => void) | undefined;
 }
 
 /** Run CMD with signals forwarded; resolve with its status (128+N when killed by signal N). */
@@ -53,6 +55,7 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
       resolve(lost ?? code);
     };
     child.once('spawn', () => {
+      setup.onSpawn?.(child);
       if (held !== undefined && child.pid !== undefined && !held.reentrant) {
         held.annotate({ pid: child.pid, command: [file, ...args].join(' ') });
       }

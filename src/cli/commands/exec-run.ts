@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { DblockError } from '../../errors.js';
 import { encodeIntentsEnv, INTENTS_ENV, type InheritedIntent, inheritedIntents, TASK_ID_ENV } from '../../intent/inherited.js';
 import type { IntentHandle } from '../../intent/intent-handle.js';
@@ -9,6 +10,8 @@ import { INHERITED_FDS_ENV, inheritedFds, isOpen, layoutChildFds } from '../inhe
 import { lockForCommand } from '../lock-wait.js';
 import { targetFromFlags } from '../target-options.js';
 import { type ChildSetup, runChild } from './exec-child.js';
+import { warnInheritedHolders } from './exec-leak-check.js';
+import { MAX_HOLD_EXIT, MaxHoldWatch, parseMaxHold } from './exec-max-hold.js';
 import { resolveInvocation } from './exec-invocation.js';
 import type { ExecFlags } from './exec-options.js';
 import { spawnableCommand } from './exec-raw-command.js';
@@ -29,6 +32,7 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
   if (conflictExit !== undefined && conflictExit > 255) {
     throw new DblockError('EUSAGE', `Expected \`conflict-exit-code\` to be 0-255, got \`${conflictExit}\``);
   }
+  const maxHold = parseMaxHold(flags.maxHold, flags.killAfter);
   const found = targetFromFlags(flags);
   if (found === undefined && (flags.writes === undefined || flags.writes.length === 0)) {
     throw new DblockError('EUSAGE', 'exec needs --db PATH, --lock PATH or --writes PATH');
@@ -60,7 +64,13 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
   const stopTtlWatch = intents?.warnOnExpiry(ctx, intent) ?? (() => {});
   try {
     const spawned = spawnableCommand([file, ...rest]); // raw bytes of a non-UTF-8 argument reach CMD unchanged
-    return await runChild(ctx, spawned.file, spawned.args, childSetup(flags, held, intent));
+    let watch: MaxHoldWatch | undefined;
+    const onSpawn = maxHold === undefined ? undefined : (child: ChildProcess) => (watch = new MaxHoldWatch(ctx, child, maxHold));
+    const code = await runChild(ctx, spawned.file, spawned.args, { ...childSetup(flags, held, intent), onSpawn });
+    watch?.cancel();
+    await watch?.settle();
+    if (held !== undefined && !flags.close) warnInheritedHolders(ctx, held);
+    return watch?.fired ? MAX_HOLD_EXIT : code;
   } finally {
     stopTtlWatch();
     held?.release();
