@@ -1,4 +1,5 @@
 import type { LockMode } from '../backend/types.js';
+import { DblockError } from '../errors.js';
 import type { HolderRecord } from './holder-record.js';
 
 /** What a handle knows when it is made. */
@@ -94,6 +95,35 @@ export class LockHandle implements Disposable, AsyncDisposable {
         annotate?.(fields);
         companion.annotate(fields);
       },
+    });
+  }
+
+  /**
+   * This handle with a cap on how long it may be held: after `maxHoldMs` its `signal` aborts with an
+   * `EMAXHOLD` DblockError (the lock itself stays held until released; work watching the signal stops).
+   */
+  withMaxHold(maxHoldMs: number, text: string): LockHandle {
+    const own = this.#release;
+    this.#release = undefined;
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      controller.abort(new DblockError('EMAXHOLD', `held ${this.lockPath} for ${text} (maxHold): giving up`));
+    }, maxHoldMs);
+    return new LockHandle({
+      target: this.target,
+      lockPath: this.lockPath,
+      mode: this.mode,
+      fd: this.fd,
+      reentrant: this.reentrant,
+      waitedMs: this.waitedMs,
+      waitedFor: this.waitedFor,
+      signal: AbortSignal.any([this.signal, controller.signal]),
+      companions: this.companions,
+      release: () => {
+        clearTimeout(timer);
+        own?.();
+      },
+      annotate: this.#annotate,
     });
   }
 

@@ -35,6 +35,7 @@ export function parseMaxHold(maxHold: string | undefined, killAfter: string | un
 /** A --max-hold watch over one running command. */
 export class MaxHoldWatch {
   #fired = false;
+  #killTimer: NodeJS.Timeout | undefined;
   readonly #timer: NodeJS.Timeout;
   readonly #signalled = new Set<number>();
   readonly #ctx: CommandContext;
@@ -60,18 +61,23 @@ export class MaxHoldWatch {
 
   /**
    * After the limit: wait until every signalled process is gone (a descendant that ignores SIGTERM
-   * would keep the inherited lock), SIGKILLing what is left once the grace has passed.
+   * would keep the inherited lock); the SIGKILL timer started at the SIGTERM finishes the stragglers.
    */
   async settle(): Promise<void> {
     if (!this.#fired) return;
-    const deadline = performance.now() + this.#limit.killAfterMs;
-    while (this.#alive().length > 0 && performance.now() < deadline) await sleep(POLL_MS);
+    while (this.#alive().length > 0) await sleep(POLL_MS);
+    clearTimeout(this.#killTimer);
+  }
+
+  #kill(): void {
     const left = this.#alive();
     if (left.length === 0) return;
     // Children born during the grace are caught too: the walk runs again at the kill.
-    for (const pid of new Set([...left, ...left.flatMap(descendantsOf)])) signal(pid, 'SIGKILL');
-    this.#ctx.out.warn(`sent SIGKILL to ${left.length === 1 ? 'pid' : 'pids'} ${left.join(', ')} (still running ${this.#limit.killAfterMs / 1000}s after SIGTERM)`);
-    while (this.#alive().length > 0) await sleep(POLL_MS);
+    for (const pid of new Set([...left, ...left.flatMap(descendantsOf)])) {
+      if (signal(pid, 'SIGKILL')) this.#signalled.add(pid);
+    }
+    const pids = `${left.length === 1 ? 'pid' : 'pids'} ${left.join(', ')}`;
+    this.#ctx.out.warn(`sent SIGKILL to ${pids}: still running ${this.#limit.killAfterMs / 1000}s after SIGTERM`);
   }
 
   #alive(): number[] {
@@ -88,10 +94,9 @@ export class MaxHoldWatch {
     for (const target of [pid, ...tree]) {
       if (signal(target, 'SIGTERM')) this.#signalled.add(target);
     }
+    this.#killTimer = setTimeout(() => this.#kill(), this.#limit.killAfterMs);
     const others = tree.length === 0 ? '' : ` and ${tree.length} ${tree.length === 1 ? 'descendant' : 'descendants'}`;
-    this.#ctx.out.warn(
-      `held the lock for ${this.#limit.text} (--max-hold): sent SIGTERM to pid ${pid} (${command})${others}`,
-    );
+    this.#ctx.out.warn(`held the lock for ${this.#limit.text} (--max-hold): sent SIGTERM to pid ${pid} (${command})${others}`);
   }
 }
 

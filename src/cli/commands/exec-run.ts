@@ -10,9 +10,9 @@ import { INHERITED_FDS_ENV, inheritedFds, isOpen, layoutChildFds } from '../inhe
 import { lockForCommand } from '../lock-wait.js';
 import { targetFromFlags } from '../target-options.js';
 import { type ChildSetup, runChild } from './exec-child.js';
+import { resolveInvocation } from './exec-invocation.js';
 import { warnInheritedHolders } from './exec-leak-check.js';
 import { MAX_HOLD_EXIT, MaxHoldWatch, parseMaxHold } from './exec-max-hold.js';
-import { resolveInvocation } from './exec-invocation.js';
 import type { ExecFlags } from './exec-options.js';
 import { spawnableCommand } from './exec-raw-command.js';
 
