@@ -158,6 +158,12 @@ export function fromSystemError(err: unknown, what: string, fallback: DblockErro
     case 'EMFILE':
     case 'ENFILE':
       return descriptorShortageError(code, what, err);
+    // Out of space, quota or size limit, or a failing device: an I/O error (74), not a bug in dblock (70).
+    case 'ENOSPC':
+    case 'EDQUOT':
+    case 'EFBIG':
+    case 'EIO':
+      return new DblockError('EIO', `${what}: ${detail}`, { cause: err });
     default:
       return new DblockError(fallback, `${what}: ${detail}`, { cause: err });
   }

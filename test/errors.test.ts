@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DblockError, LockTimeoutError } from '../src/errors.js';
+import { DblockError, fromSystemError, LockTimeoutError } from '../src/errors.js';
 
 describe('DblockError', () => {
   it('carries a stable code, an exit code and the cause', () => {
@@ -15,5 +15,12 @@ describe('DblockError', () => {
     expect(new other.LockTimeoutError('/x.lock', 0, undefined)).toBeInstanceOf(DblockError);
     expect(new DblockError('EUSAGE', 'x')).not.toBeInstanceOf(LockTimeoutError);
     expect(new Error('plain')).not.toBeInstanceOf(DblockError);
+  });
+
+  it('maps a full disk, a quota, a size limit and a failing device to EIO (exit 74)', () => {
+    for (const code of ['ENOSPC', 'EDQUOT', 'EFBIG', 'EIO']) {
+      const err = fromSystemError(Object.assign(new Error(code), { code }), 'cannot write x', 'ESIDECAR');
+      expect(err).toMatchObject({ code: 'EIO', exitCode: 74 });
+    }
   });
 });

@@ -12,6 +12,8 @@ const { O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
 /** What one lock directory's owner keeps: the open holder file, proof of which directory is ours. */
 export interface LockDirState {
   holderFd: number | undefined;
+  /** The mtime proper-lockfile last saw or set on our lock (see statLockDir). */
+  knownMtime?: Date | undefined;
 }
 
 type Callback<T = void> = (err: Error | null, value?: T) => void;
@@ -23,6 +25,8 @@ type Callback<T = void> = (err: Error | null, value?: T) => void;
  * - stat is lstat and refuses anything but a directory (a regular file is flock's sidecar); while we hold
  *   the lock it also checks the holder file is still ours: proper-lockfile tells a taken-over lock by its
  *   mtime alone, and two acquisitions in one second can get the same mtime from its precision probe.
+ *   Ownership being settled by the holder file, stat then reports the mtime proper-lockfile expects, so
+ *   a second heartbeat (`dblock exec`'s keeper process, lock-keeper.ts) is not mistaken for a takeover.
  * - rmdir is only ever a stale-lock removal: under a reaper lock it checks again that the lock is still
  *   stale, so two waiters that both saw it stale cannot remove the fresh lock the first one then took.
  * - rmdirSync is only ever our own release (and proper-lockfile's exit hook): it removes the directory
@@ -32,7 +36,7 @@ export function lockDirFs(staleMs: number, state: LockDirState) {
   return {
     mkdir: (path: string, cb: Callback) => settle(createLockDir(path, state), cb),
     stat: (path: string, cb: Callback<Stats>) => settle(statLockDir(path, state), cb),
-    utimes: (path: string, atime: Date, mtime: Date, cb: Callback) => settle(fsp.utimes(path, atime, mtime), cb),
+    utimes: (path: string, atime: Date, mtime: Date, cb: Callback) => settle(touchLockDir(path, atime, mtime, state), cb),
     rmdir: (path: string, cb: Callback) => settle(reapStale(path, staleMs), cb),
     rmdirSync: (path: string) => releaseLockDir(path, state),
   };
@@ -47,6 +51,7 @@ function settle<T>(promise: Promise<T>, cb: Callback<T>): void {
 
 async function createLockDir(path: string, state: LockDirState): Promise<void> {
   await fsp.mkdir(path);
+  state.knownMtime = undefined;
   try {
     state.holderFd = await openHolder(join(path, HOLDER_FILE));
   } catch (err) {
@@ -69,7 +74,17 @@ async function statLockDir(path: string, state: LockDirState): Promise<Stats> {
     // ENOENT is what makes proper-lockfile declare the lock compromised at once rather than retry.
     throw Object.assign(new Error('the lock directory was replaced: another process took it over'), { code: 'ENOENT' });
   }
+  if (state.holderFd === undefined) return st;
+  // The first stat of an acquisition is proper-lockfile's precision probe: it learns the real mtime.
+  if (state.knownMtime === undefined) state.knownMtime = st.mtime;
+  else st.mtime = state.knownMtime;
   return st;
+}
+
+/** proper-lockfile's heartbeat (and its precision probe): remember what it set, for statLockDir. */
+async function touchLockDir(path: string, atime: Date, mtime: Date, state: LockDirState): Promise<void> {
+  await fsp.utimes(path, atime, mtime);
+  if (state.knownMtime !== undefined) state.knownMtime = mtime;
 }
 
 /** Whether the holder file in lock directory `path` is the one open at `holderFd` (the same, live acquisition). */
@@ -133,6 +148,7 @@ export function releaseLockDir(path: string, state: LockDirState): void {
   const fd = state.holderFd;
   if (fd === undefined) return;
   state.holderFd = undefined;
+  state.knownMtime = undefined;
   const ours = isOurs(path, fd);
   // Closed before the unlink: Windows keeps a deleted-but-open file in the directory, and rmdir would fail.
   closeSync(fd);
@@ -150,5 +166,6 @@ export function releaseLockDir(path: string, state: LockDirState): void {
 export function forgetLockDir(state: LockDirState): void {
   const fd = state.holderFd;
   state.holderFd = undefined;
+  state.knownMtime = undefined;
   if (fd !== undefined) closeSync(fd);
 }

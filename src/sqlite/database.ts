@@ -97,6 +97,7 @@ export class SqliteDatabase implements Database {
         timeout: Math.max(0, deadline - performance.now()),
         lockDir: this.#opts.lockDir,
         backend: this.#opts.backend,
+        stale: this.#opts.staleMs,
       };
       return await withLock(this.path, () => this.#onConnection(() => transactor.run(fn, deadline), deadline), lockOptions);
     } finally {

@@ -54,6 +54,7 @@ export async function openInitialised(path: string, opts: ResolvedOptions, migra
     timeout: Math.max(0, deadline - performance.now()),
     lockDir: opts.lockDir,
     backend: opts.backend,
+    stale: opts.staleMs,
   });
   // Holding `.lock` already (an enclosing withLock or `dblock exec`): taking `.init.lock` now would
   // reverse the lock order; `.lock` alone suffices, since every change is made under it anyway.

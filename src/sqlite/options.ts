@@ -1,6 +1,6 @@
 import type { BackendName } from '../backend/types.js';
 import { DblockError } from '../errors.js';
-import { assertKnownOptions, resolveTimeoutMs } from '../options.js';
+import { assertKnownOptions, parseStale, resolveTimeoutMs } from '../options.js';
 import type { BusyPhase } from './busy-retry.js';
 
 /**
@@ -57,6 +57,8 @@ export interface OpenDatabaseOptions {
   lockDir?: string | undefined;
   /** Lock backend for the sidecars. @default 'flock' */
   backend?: BackendName | undefined;
+  /** mkdir backend: take over a lock whose heartbeat stopped this long ago (at least 2 s). @default '10s' */
+  stale?: number | string | undefined;
   /** Use WAL even on a network filesystem, where SQLite's shared memory does not work. @default false */
   force?: boolean | undefined;
   /**
@@ -78,6 +80,7 @@ export interface ResolvedOptions {
   readonly readonly: boolean;
   readonly lockDir: string | undefined;
   readonly backend: BackendName | undefined;
+  readonly staleMs: number | undefined;
   readonly force: boolean;
   readonly onBusy: OpenDatabaseOptions['onBusy'];
 }
@@ -97,6 +100,7 @@ const OPTION_NAMES: readonly (keyof OpenDatabaseOptions)[] = [
   'readonly',
   'lockDir',
   'backend',
+  'stale',
   'force',
   'onBusy',
 ];
@@ -131,6 +135,7 @@ export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOption
     readonly: options.readonly === true,
     lockDir: options.lockDir,
     backend: options.backend,
+    staleMs: options.stale === undefined ? undefined : parseStale(options.stale),
     force: options.force === true,
     onBusy: options.onBusy,
   };

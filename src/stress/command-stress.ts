@@ -24,10 +24,11 @@ export async function runCommandStress(
   db: string,
   kept: boolean,
 ): Promise<StressReport> {
-  const { backend, lockDir } = opts.lock;
+  const { backend, lockDir, stale } = opts.lock;
   const lockFlags = [
     ...(backend === undefined ? [] : ['--backend', backend]),
     ...(lockDir === undefined ? [] : ['--lock-dir', lockDir]),
+    ...(stale === undefined ? [] : ['--stale', `${stale}ms`]),
   ];
   const prefix =
     opts.mode === 'unsafe' ? [] : [process.execPath, dblockBin(), 'exec', '--verbose', '--db', db, ...lockFlags, '--'];

@@ -1,6 +1,10 @@
 import type { BackendName } from '../backend/types.js';
 import { DblockError } from '../errors.js';
 import { selectBackend } from '../lock/backends.js';
+import { parseStale, resolveTimeoutMs } from '../options.js';
+
+/** A stress run's mkdir stale period: each SIGKILLed worker blocks the lock this long at most. */
+const STRESS_STALE_MS = 3_000;
 
 /**
  * How stress workers write. `serialized`: through dblock's sidecar lock. `wal`: SQLite's own locking
@@ -34,6 +38,11 @@ export interface StressOptions {
   backend?: BackendName | undefined;
   /** Keep the sidecars in this directory instead of beside the database. */
   lockDir?: string | undefined;
+  /**
+   * mkdir backend: the stale period of the run's locks (at least 2 s). A SIGKILLed worker's lock stays
+   * until it passes, so a run's default is short. @default '3s' with the mkdir backend
+   */
+  stale?: number | string | undefined;
   /** Run this command per operation under `dblock exec`, instead of the built-in workload. */
   command?: readonly string[] | undefined;
   /** Called as operations finish (for a progress display). */
@@ -65,6 +74,8 @@ export interface StressProgress {
 export interface StressLock {
   readonly backend?: BackendName | undefined;
   readonly lockDir?: string | undefined;
+  /** mkdir backend: the stale period, in milliseconds. */
+  readonly stale?: number | undefined;
 }
 
 /** Options with defaults applied and values checked. */
@@ -77,8 +88,10 @@ export interface ResolvedStressOptions {
   readonly kill: number;
   readonly seed: number;
   readonly keep: boolean;
-  /** How every process of the run finds the lock: backend and sidecar directory. */
+  /** How every process of the run finds the lock: backend, sidecar directory, stale period. */
   readonly lock: StressLock;
+  /** How long a worker's write may wait for the lock (room for every kill's stale lock, see workerWaitMs). */
+  readonly lockTimeoutMs: number;
   readonly command: readonly string[] | undefined;
   readonly onProgress: (progress: StressProgress) => void;
   readonly onTarget: (db: string) => void;
@@ -98,6 +111,7 @@ export function resolveStressOptions(options: StressOptions): ResolvedStressOpti
   if (kill > workers) throw new DblockError('EUSAGE', `Expected \`kill\` to be at most the ${workers} workers, got \`${kill}\``);
   const command = options.command !== undefined && options.command.length > 0 ? options.command : undefined;
   if (command !== undefined) refuseWithCommand(options, mode);
+  const lock = stressLock(options);
   return {
     db: options.db,
     workers,
@@ -107,13 +121,36 @@ export function resolveStressOptions(options: StressOptions): ResolvedStressOpti
     kill,
     seed: options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : atLeast('seed', options.seed, 0),
     keep: options.keep === true,
-    lock: { backend: selectBackend(options.backend).name, lockDir: options.lockDir },
+    lock,
+    lockTimeoutMs: workerWaitMs(lock, kill),
     command,
     onProgress: options.onProgress ?? (() => {}),
     onTarget: options.onTarget ?? (() => {}),
     onStart: options.onStart ?? (() => {}),
     signal: options.signal,
   };
+}
+
+/** The run's lock options; only the mkdir backend has a stale period. */
+function stressLock(options: StressOptions): StressLock {
+  const backend = selectBackend(options.backend).name;
+  if (backend !== 'mkdir') {
+    if (options.stale !== undefined) throw new DblockError('EUSAGE', '--stale needs --backend mkdir');
+    return { backend, lockDir: options.lockDir };
+  }
+  return { backend, lockDir: options.lockDir, stale: parseStale(options.stale ?? STRESS_STALE_MS) };
+}
+
+/**
+ * A lock's wait in a run: the usual timeout, plus, with the mkdir backend, room for every planned
+ * kill: a SIGKILLed worker's lock is only taken over once stale, and one unlucky waiter may queue
+ * behind all of them. Each is free at most one stale period after the kill; twice that leaves room
+ * for a loaded machine.
+ * flock's kernel frees a killed worker's lock at once, so its waits stay as they are.
+ */
+export function workerWaitMs(lock: StressLock, kills: number): number {
+  const base = resolveTimeoutMs(undefined);
+  return lock.stale === undefined ? base : base + kills * 2 * lock.stale;
 }
 
 /** The user's command brings its own writes: options of the built-in workload make no sense with it. */

@@ -30,6 +30,8 @@ export interface WorkerConfig {
   /** Stop inside this transaction, or the first later one that begins (rows inserted, before COMMIT), report `hold` and wait to be killed. */
   readonly holdAt: number | null;
   readonly lock: StressLock;
+  /** Bound on each write's wait for the lock. */
+  readonly lockTimeoutMs: number;
 }
 
 /** One line on the report pipe. Times are milliseconds. */

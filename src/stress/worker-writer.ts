@@ -18,9 +18,10 @@ export async function openStressWriter(
   mode: StressMode,
   journalMode: JournalMode,
   lock: StressLock,
+  lockTimeoutMs?: number,
 ): Promise<StressWriter> {
   if (mode === 'unsafe') return openBareWriter(db);
-  const database = await openDatabase(db, { concurrency: mode, journalMode, ...lock });
+  const database = await openDatabase(db, { concurrency: mode, journalMode, timeout: lockTimeoutMs, ...lock });
   return {
     write: (fn) => database.write(fn),
     retries: () => database.stats().busyRetries,

@@ -12,7 +12,7 @@ const HOLD_LIMIT_MS = 60_000;
 const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
 
 async function main(): Promise<void> {
-  const writer = await openStressWriter(config.db, config.mode, config.journalMode, config.lock);
+  const writer = await openStressWriter(config.db, config.mode, config.journalMode, config.lock, config.lockTimeoutMs);
   let insert: { run: (...params: number[]) => unknown } | undefined;
   const insertRows = (sqlite: SqliteConnection, seq: number): void => {
     insert ??= sqlite.prepare<number[]>(`INSERT INTO ${STRESS_TABLE} (worker, seq, row, at) VALUES (?, ?, ?, ?)`);

@@ -95,6 +95,7 @@ export async function runWorkload(opts: ResolvedStressOptions, db: string, journ
       txnRows: opts.txnRows,
       holdAt: plan.get(worker) ?? null,
       lock: opts.lock,
+      lockTimeoutMs: opts.lockTimeoutMs,
     }),
   );
   const stop = whenStopped(opts.signal);

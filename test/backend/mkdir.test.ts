@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DblockError, type LockOptions, lock, withLock } from '../../src/index.js';
@@ -37,6 +37,16 @@ function abortReason(signal: AbortSignal, ms = 8000): Promise<unknown> {
       resolve(signal.reason);
     });
   });
+}
+
+/** Block the event loop (a stalled process) until `done()`, polling every 10 ms; throws after 20 s. */
+function blockUntil(done: () => boolean): void {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const until = Date.now() + 20_000;
+  while (!done()) {
+    if (Date.now() > until) throw new Error('blockUntil: gave up after 20 s');
+    Atomics.wait(nap, 0, 0, 10);
+  }
 }
 
 describe('mkdir backend: mixing with flock', () => {
@@ -98,9 +108,14 @@ describe('mkdir backend: a lost lock', () => {
   it('is reported when another process takes it over as stale (a holder whose heartbeat stalled)', async () => {
     const db = join(tempDir(), 'app.db');
     const held = await lock(db, MKDIR);
+    const holder = join(held.lockPath, 'holder.json');
+    const ours = statSync(holder).ino;
     const past = new Date(Date.now() - 60_000);
     utimesSync(held.lockPath, past, past);
-    const taker = await holdElsewhere(db, { ...MKDIR, timeout: '10s' });
+    const taker = startFixture('hold-lock', [db, JSON.stringify({ ...MKDIR, timeout: '10s' })]);
+    // A stalled heartbeat, for real: this event loop stays blocked until the taker has replaced our lock.
+    blockUntil(() => statSync(holder, { throwIfNoEntry: false })?.ino !== ours && existsSync(holder));
+    expect(await nextMessage<Reply>(taker)).toMatchObject({ ready: true });
     expect(await abortReason(held.signal)).toMatchObject({ code: 'ECOMPROMISED' });
     held.release();
     expect((await errorOf(lock(db, { ...MKDIR, timeout: 0 }))).code).toBe('ELOCKTIMEOUT');

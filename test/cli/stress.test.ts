@@ -101,6 +101,8 @@ describe('dblock stress', () => {
     [['--kill', '1', '--', 'true'], 64],
     [['--db', '/nonexistent-dblock-dir/app.db'], 66],
     [['--backend', 'nfs'], 64],
+    [['--stale', '3s'], 64],
+    [['--backend', 'mkdir', '--stale', '1s'], 64],
   ])('refuses %j with exit %i and one line', async (args, exitCode) => {
     const { io, out } = captureIo();
     expect(await main(['node', 'dblock', 'stress', ...args], io)).toBe(exitCode);
@@ -135,6 +137,23 @@ describe('dblock stress', () => {
     expect(JSON.parse(mkdir.stdout)).toMatchObject({ ok: true, rowsFound: 30, locks: 'free' });
     // flock would have left its sidecar files; mkdir's lock directories are gone once released.
     expect(readdirSync(dirname(other)).filter((name) => name.includes('.lock'))).toEqual([]);
+  });
+
+  it("passes its own chaos on the mkdir backend: every killed worker's lock is taken over within the run's waits", {
+    timeout: 150_000,
+  }, async () => {
+    // Before: each kill blocked the lock for up to the 10 s default stale period, and waiters gave up at 30 s.
+    const args = ['--backend', 'mkdir', '--workers', '5', '--ops', '6', '--kill', '5', '--seed', '1', '--json'];
+    const run = await runDblock(['stress', ...args]);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      ok: true,
+      kills: 5,
+      failedOps: 0,
+      rowsFound: 30,
+      locks: 'free',
+      problems: [],
+    });
+    expect(run.code).toBe(0);
   });
 
   /** Processes whose command line contains `marker` (pgrep -f), other than pgrep itself. */

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import { DblockError, fromSystemError } from '../../errors.js';
+import { notRegularFile } from './append-target.js';
 
 // O_NONBLOCK: opening a FIFO that slipped in after the first check fails (ENXIO) instead of hanging.
 const APPEND_FLAGS = constants.O_APPEND | constants.O_NONBLOCK;
@@ -21,20 +22,6 @@ const CREATE_FLAGS = constants.O_CREAT | constants.O_EXCL;
 const NEWLINE = 0x0a;
 const NEWLINE_BUFFER = Buffer.from('\n');
 const IO_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EIO']);
-
-/**
- * Refuse, before any lock wait, a FILE that exists and is not a regular file (FIFO, socket,
- * directory, device): dblock cannot make a line in it whole, nor undo a failed one.
- */
-export function assertAppendable(file: string): void {
-  let stats: Stats | undefined;
-  try {
-    stats = statSync(file, { throwIfNoEntry: false });
-  } catch {
-    return; // EACCES, ELOOP…: opening it under the lock reports these
-  }
-  if (stats !== undefined && !stats.isFile()) throw notRegularFile(file, stats);
-}
 
 /**
  * Append `lines` to the regular file `path` (the caller holds its lock): one write() per line, then
@@ -161,21 +148,4 @@ function describeErrno(err: unknown): string {
   const errno = (err as NodeJS.ErrnoException).errno;
   const known = errno === undefined ? undefined : getSystemErrorMap().get(errno);
   return known?.[1] ?? (err as Error).message ?? String(err);
-}
-
-function notRegularFile(path: string, stats: Stats): DblockError {
-  const kind = describeKind(stats);
-  return new DblockError(
-    'EUSAGE',
-    `cannot append to ${path}: it is ${kind}, not a regular file (only a regular file takes whole lines that a failure can undo)`,
-  );
-}
-
-function describeKind(stats: Stats): string {
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isCharacterDevice()) return 'a character device';
-  if (stats.isBlockDevice()) return 'a block device';
-  return 'a special file';
 }

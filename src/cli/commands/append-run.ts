@@ -3,8 +3,9 @@ import { canonicalizeTarget } from '../../path/canonicalize.js';
 import type { CommandContext } from '../command-context.js';
 import { lockForCommand } from '../lock-wait.js';
 import type { AppendFlags } from './append.js';
-import { appendLines, assertAppendable } from './append-file.js';
+import { appendLines } from './append-file.js';
 import { readLineBatches } from './append-lines.js';
+import { assertAppendable } from './append-target.js';
 
 /**
  * `dblock append FILE [LINE]`: each record is one write() of a whole line, under the lock, then fsync.

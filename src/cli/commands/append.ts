@@ -12,7 +12,7 @@ export function registerAppend(program: Command, io: CliIo, state: RunState): Co
   const command = program
     .command('append')
     .description('append whole lines to FILE under its lock: one write() per line, then fsync')
-    .argument('<file>', 'the file to append to (created if missing)')
+    .argument('<file>', 'the regular file to append to (created if missing; not a FIFO, socket or device)')
     .argument('[line]', 'the line to append; without it, each line of stdin')
     .option('--lock <path>', 'use this exact file as the lock (default: FILE.lock)')
     .option('--lock-dir <dir>', 'keep the sidecar in DIR')

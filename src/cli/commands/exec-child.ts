@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
+import type { Stream } from 'node:stream';
 import { isatty } from 'node:tty';
 import { DblockError, EXIT } from '../../errors.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
@@ -13,8 +14,8 @@ const KEYBOARD_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUI
 
 /** What the child gets besides its command line. */
 export interface ChildSetup {
-  /** The child's descriptors: entry i is what it gets as descriptor i (see layoutChildFds). */
-  readonly stdio: readonly StdioEntry[];
+  /** The child's descriptors: entry i is what it gets as descriptor i (see layoutChildFds; a mkdir lock's keeper pipe last). */
+  readonly stdio: readonly (StdioEntry | Stream)[];
   readonly env: NodeJS.ProcessEnv;
   /** The lock held for it (annotated with its pid; a lost mkdir lock stops it). */
   readonly held: LockHandle | undefined;

@@ -11,6 +11,7 @@ import { lockForCommand } from '../lock-wait.js';
 import { targetFromFlags } from '../target-options.js';
 import { type ChildSetup, runChild } from './exec-child.js';
 import { resolveInvocation } from './exec-invocation.js';
+import { type LockKeeper, startKeeper } from './exec-keeper.js';
 import { warnInheritedHolders } from './exec-leak-check.js';
 import { MAX_HOLD_EXIT, MaxHoldWatch, parseMaxHold } from './exec-max-hold.js';
 import type { ExecFlags } from './exec-options.js';
@@ -62,11 +63,14 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
     throw err;
   }
   const stopTtlWatch = intents?.warnOnExpiry(ctx, intent) ?? (() => {});
+  let keeper: LockKeeper | undefined;
   try {
+    keeper = startKeeper(ctx, found, held, flags.close);
     const spawned = spawnableCommand([file, ...rest]); // raw bytes of a non-UTF-8 argument reach CMD unchanged
     let watch: MaxHoldWatch | undefined;
     const onSpawn = maxHold === undefined ? undefined : (child: ChildProcess) => (watch = new MaxHoldWatch(ctx, child, maxHold));
-    const code = await runChild(ctx, spawned.file, spawned.args, { ...childSetup(flags, held, intent), onSpawn });
+    const setup = { ...childSetup(flags, held, intent), onSpawn };
+    const code = await runChild(ctx, spawned.file, spawned.args, keeper?.around(setup) ?? setup);
     watch?.cancel();
     await watch?.settle();
     if (held !== undefined && !flags.close) warnInheritedHolders(ctx, held);
@@ -74,6 +78,7 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
   } finally {
     stopTtlWatch();
     held?.release();
+    keeper?.stop(); // after the release: the keeper must find the lock no longer ours
     await intent?.release();
   }
 }

@@ -44,6 +44,7 @@ export async function runStressCommand(ctx: CommandContext, flags: StressFlags, 
       keep: flags.keep === true,
       backend: flags.backend as BackendName | undefined,
       lockDir: flags.lockDir,
+      stale: flags.stale,
       command: args,
       onProgress: (p) => progress.update(p),
       onTarget: (db) => {

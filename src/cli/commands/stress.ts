@@ -14,6 +14,7 @@ export interface StressFlags {
   keep?: boolean;
   backend?: string;
   lockDir?: string;
+  stale?: string;
 }
 
 /** Register `dblock stress` (the run itself is loaded lazily from stress-run.ts). */
@@ -33,6 +34,7 @@ export function registerStress(program: Command, io: CliIo, state: RunState): Co
     .option('--keep', 'keep the temporary database and print its path')
     .option('--backend <name>', 'lock backend: flock (default) or mkdir (portable: NFS, SMB)')
     .option('--lock-dir <dir>', 'keep sidecars in DIR (for databases in read-only directories)')
+    .option('--stale <duration>', "mkdir backend: how soon a killed worker's lock is taken over (min 2s; default 3s)")
     .addHelpText(
       'after',
       examples([
