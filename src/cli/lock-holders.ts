@@ -16,7 +16,7 @@ export interface FdHolder {
  * link to the file whose /proc/PID/fdinfo carries a FLOCK line. A waiter has the file open too but
  * no lock line, so it is not listed. Linux only (elsewhere empty); processes we may not inspect are skipped.
  */
-export function flockHolders(lockPath: string): FdHolder[] {
+export function flockHolders(lockPath: string, pids: readonly number[] = listPids()): FdHolder[] {
   let wanted: string;
   try {
     wanted = realpathSync(lockPath);
@@ -24,7 +24,7 @@ export function flockHolders(lockPath: string): FdHolder[] {
     return [];
   }
   const holders: FdHolder[] = [];
-  for (const pid of listPids()) {
+  for (const pid of pids) {
     let fds: string[];
     try {
       fds = readdirSync(`/proc/${pid}/fd`);
@@ -42,9 +42,27 @@ export function flockHolders(lockPath: string): FdHolder[] {
   return holders;
 }
 
-/** The processes other than `owner` holding the lock `owner` took, through a descriptor they inherited from it. */
-export function inheritedHolders(lockPath: string, owner: number = process.pid): FdHolder[] {
-  return flockHolders(lockPath).filter((holder) => holder.lockedBy === owner && holder.pid !== owner);
+/**
+ * The processes other than `owner` holding the lock `owner` took, through a descriptor they inherited
+ * from it. With `bornAfter` (the pid of the command that got the descriptor), only processes created
+ * since are looked at: pids are handed out in increasing order, so that is those with a higher pid —
+ * unless the counter wrapped (the last pid given out, in /proc/loadavg, is lower), then all of them.
+ */
+export function inheritedHolders(lockPath: string, owner: number = process.pid, bornAfter?: number): FdHolder[] {
+  let pids = listPids();
+  const last = lastPid();
+  if (bornAfter !== undefined && last !== undefined && last >= bornAfter) pids = pids.filter((pid) => pid > bornAfter);
+  return flockHolders(lockPath, pids).filter((holder) => holder.lockedBy === owner && holder.pid !== owner);
+}
+
+/** The most recently created pid (5th field of /proc/loadavg: "0.10 0.20 0.30 1/150 4242"). */
+function lastPid(): number | undefined {
+  try {
+    const last = Number(readFileSync('/proc/loadavg', 'utf8').trim().split(/\s+/)[4]);
+    return Number.isInteger(last) ? last : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** One line naming processes that hold a lock through an inherited descriptor: `pid 12 (sleep 300)`. */

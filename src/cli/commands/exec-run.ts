@@ -68,12 +68,16 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
     keeper = startKeeper(ctx, found, held, flags.close);
     const spawned = spawnableCommand([file, ...rest]); // raw bytes of a non-UTF-8 argument reach CMD unchanged
     let watch: MaxHoldWatch | undefined;
-    const onSpawn = maxHold === undefined ? undefined : (child: ChildProcess) => (watch = new MaxHoldWatch(ctx, child, maxHold));
+    let commandPid: number | undefined;
+    const onSpawn = (child: ChildProcess): void => {
+      commandPid = child.pid;
+      if (maxHold !== undefined) watch = new MaxHoldWatch(ctx, child, maxHold);
+    };
     const setup = { ...childSetup(flags, held, intent), onSpawn };
     const code = await runChild(ctx, spawned.file, spawned.args, keeper?.around(setup) ?? setup);
     watch?.cancel();
     await watch?.settle();
-    if (held !== undefined && !flags.close) warnInheritedHolders(ctx, held);
+    if (held !== undefined && !flags.close) warnInheritedHolders(ctx, held, commandPid);
     return watch?.fired ? MAX_HOLD_EXIT : code;
   } finally {
     stopTtlWatch();
