@@ -117,7 +117,7 @@ describe('dblock stress', () => {
   });
 
   it('uses --lock-dir (and the sidecars beside the database) for every lock of the run, and --backend mkdir for its locks', {
-    timeout: 30_000,
+    timeout: 120_000,
   }, async () => {
     const dir = tempDir();
     const locks = tempDir();
@@ -159,7 +159,7 @@ describe('dblock stress', () => {
   /** Processes whose command line contains `marker` (pgrep -f), other than pgrep itself. */
   const running = (marker: string): string => spawnSync('pgrep', ['-af', marker], { encoding: 'utf8' }).stdout.trim();
 
-  it('stops on SIGINT: workers killed, the temporary database removed, exit 130', { timeout: 30_000 }, async () => {
+  it('stops on SIGINT: workers killed, the temporary database removed, exit 130', { timeout: 120_000 }, async () => {
     const tmp = tempDir();
     const child = startDblock(['stress', '--workers', '2', '--ops', '10000000', '--verbose'], {
       env: { ...process.env, TMPDIR: tmp },
@@ -178,7 +178,7 @@ describe('dblock stress', () => {
     expect(running(db)).toBe('');
   });
 
-  it('stops a command run on SIGTERM: the running commands get it too, exit 143', { timeout: 30_000 }, async () => {
+  it('stops a command run on SIGTERM: the running commands get it too, exit 143', { timeout: 120_000 }, async () => {
     const dir = tempDir();
     const marker = `dblock-stress-test-${process.pid}-${Date.now()}`;
     // The command says it runs through a FIFO (its stdout is not ours), read without blocking.
@@ -234,7 +234,7 @@ describe('dblock stress', () => {
     for (const marker of markers.splice(0)) spawnSync('pkill', ['-KILL', '-f', marker]);
   });
 
-  it('ends at once on a second signal when a command ignores the first', { timeout: 30_000 }, async () => {
+  it('ends at once on a second signal when a command ignores the first', { timeout: 120_000 }, async () => {
     const { child } = await startStubbornRun(tempDir());
     const done = finished(child);
     child.kill('SIGTERM');
@@ -244,7 +244,7 @@ describe('dblock stress', () => {
   });
 
   it('SIGKILLs a dblock exec whose command ignores SIGTERM after a grace period, then exits 143', {
-    timeout: 30_000,
+    timeout: 120_000,
   }, async () => {
     const dir = tempDir();
     const { child } = await startStubbornRun(dir);
