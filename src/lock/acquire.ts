@@ -43,6 +43,12 @@ export interface LockOptions {
    * use the same N. flock backend only. @default 1 (an ordinary exclusive lock)
    */
   slots?: number | string | undefined;
+  /**
+   * Cap how long the lock may be held (`10m`, or milliseconds): after it, the handle's `signal` aborts
+   * with an `EMAXHOLD` DblockError, and `withLock` throws it. Work must watch `held.signal` to stop; the
+   * lock is released when the holder releases it (synchronous code cannot be interrupted). @default none
+   */
+  maxHold?: string | number | undefined;
   /** Receives warnings (a flock lock on a network filesystem), once per process. @default process.emitWarning */
   onWarning?: ((message: string) => void) | undefined;
   /** postgres backend: the server's URL. @default DBLOCK_POSTGRES_URL, else the PG* variables */
@@ -63,6 +69,16 @@ export interface LockOptions {
  * try { … } finally { held.release(); }
  */
 export async function lock(target: string, options: LockOptions = {}): Promise<LockHandle> {
+  if (options.maxHold === undefined) return lockAny(target, options);
+  const maxHoldMs = parseDuration(options.maxHold, 'maxHold');
+  if (maxHoldMs <= 0)
+    throw new DblockError('EUSAGE', `Expected \`maxHold\` to be a positive duration such as 10m, got \`${options.maxHold}\``);
+  const held = await lockAny(target, { ...options, maxHold: undefined });
+  // inf: no cap, and no timer keeping the process alive.
+  return Number.isFinite(maxHoldMs) ? held.withMaxHold(maxHoldMs, String(options.maxHold)) : held;
+}
+
+async function lockAny(target: string, options: LockOptions): Promise<LockHandle> {
   const slots = parseSlots(options.slots);
   if (slots !== undefined && slots > 1) return lockSlot(target, options, slots, lock);
   if (options.lockDir === undefined || options.exact || options.backend === 'postgres') return lockOne(target, options);
@@ -154,8 +170,9 @@ async function lockOne(target: string, options: LockOptions): Promise<LockHandle
 /**
  * Run `fn` while holding the lock; nested `lock`/`withLock` calls on the same target inside `fn`
  * pass through instead of deadlocking. The lock is released however `fn` ends.
- * @throws DblockError `ECOMPROMISED` after `fn` when the lock was lost while it ran (mkdir backend);
- * long work should watch `held.signal` instead of finishing unprotected.
+ * @throws DblockError `ECOMPROMISED` after `fn` when the lock was lost while it ran (mkdir backend),
+ * `EMAXHOLD` when `fn` outlasted `maxHold`; long work should watch `held.signal` instead of
+ * finishing unprotected or overtime.
  * @example await withLock('app.db', async (held) => { … }, { timeout: '10s' });
  */
 export async function withLock<T>(

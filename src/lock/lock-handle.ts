@@ -1,4 +1,5 @@
 import type { LockMode } from '../backend/types.js';
+import { DblockError } from '../errors.js';
 import type { HolderRecord } from './holder-record.js';
 
 /** What a handle knows when it is made. */
@@ -78,15 +79,8 @@ export class LockHandle implements Disposable, AsyncDisposable {
 
   /** This handle also holding `companion` (released after this one, annotated with it). */
   withCompanion(companion: LockHandle): LockHandle {
-    const own = this.#release;
     const annotate = this.#annotate;
-    this.#release = undefined;
-    return new LockHandle({
-      target: this.target,
-      lockPath: this.lockPath,
-      mode: this.mode,
-      fd: this.fd,
-      fence: this.fence,
+    return this.#succeed((own) => ({
       reentrant: this.reentrant && companion.reentrant,
       waitedMs: this.waitedMs + companion.waitedMs,
       waitedFor: this.waitedFor ?? companion.waitedFor,
@@ -103,6 +97,26 @@ export class LockHandle implements Disposable, AsyncDisposable {
         annotate?.(fields);
         companion.annotate(fields);
       },
+    }));
+  }
+
+  /** A new handle that takes over what this one holds (this one becomes released), with some fields changed. */
+  #succeed(change: (own: (() => void) | undefined) => Partial<LockHandleInit> & Pick<LockHandleInit, 'release'>): LockHandle {
+    const own = this.#release;
+    this.#release = undefined;
+    return new LockHandle({
+      target: this.target,
+      lockPath: this.lockPath,
+      mode: this.mode,
+      fd: this.fd,
+      fence: this.fence,
+      reentrant: this.reentrant,
+      waitedMs: this.waitedMs,
+      waitedFor: this.waitedFor,
+      signal: this.signal,
+      companions: this.companions,
+      annotate: this.#annotate,
+      ...change(own),
     });
   }
 
@@ -112,6 +126,24 @@ export class LockHandle implements Disposable, AsyncDisposable {
    */
   get lost(): AbortSignal {
     return this.signal;
+  }
+
+  /**
+   * This handle with a cap on how long it may be held: after `maxHoldMs` its `signal` aborts with an
+   * `EMAXHOLD` DblockError (the lock itself stays held until released; work watching the signal stops).
+   */
+  withMaxHold(maxHoldMs: number, text: string): LockHandle {
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      controller.abort(new DblockError('EMAXHOLD', `held ${this.lockPath} for ${text} (maxHold): giving up`));
+    }, maxHoldMs);
+    return this.#succeed((own) => ({
+      signal: AbortSignal.any([this.signal, controller.signal]),
+      release: () => {
+        clearTimeout(timer);
+        own?.();
+      },
+    }));
   }
 
   /** True until `release()` is called. */

@@ -21,6 +21,8 @@ export interface ChildSetup {
   readonly held: LockHandle | undefined;
   /** After a lost lock's SIGTERM, how long CMD has before SIGKILL. @default 2000 */
   readonly lostGraceMs?: number | undefined;
+  /** Called once CMD runs (e.g. to watch --max-hold). */
+  readonly onSpawn?: ((child: ChildProcess) => void) | undefined;
 }
 
 /** Run CMD with signals forwarded; resolve with its status (128+N when killed by signal N). */
@@ -61,6 +63,7 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
       resolve(lost ?? code);
     };
     child.once('spawn', () => {
+      setup.onSpawn?.(child);
       if (held !== undefined && child.pid !== undefined && !held.reentrant) {
         held.annotate({ pid: child.pid, command: [file, ...args].join(' ') });
       }

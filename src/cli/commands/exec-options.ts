@@ -15,6 +15,8 @@ export interface ExecFlags extends TargetFlags, IntentFlags, GlobalFlags {
   command?: string;
   slots?: string;
   lostGrace?: string;
+  maxHold?: string;
+  killAfter?: string;
 }
 
 /** `dblock exec`'s own options, shared by commander and the fast path. */
@@ -29,6 +31,11 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
     flags: '--slots <n>',
     description: 'admit up to N holders at once, each in a slot of its own (every user of the lock must give the same N)',
   },
+  {
+    flags: '--max-hold <duration>',
+    description: 'stop CMD and its descendants (SIGTERM, then SIGKILL) if it holds the lock longer than this; exit 124',
+  },
+  { flags: '--kill-after <duration>', description: 'with --max-hold: SIGKILL what is left this long after SIGTERM (default 5s)' },
   { flags: '-n, --nonblock', description: 'fail at once if the lock is busy (= --timeout 0)' },
   { flags: '-o, --close', description: 'do not pass the lock to the command (it is released only when dblock exits)' },
   { flags: '-c, --command <shell-command>', description: 'run this string through sh -c (instead of CMD ARGS…)' },

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { DblockError } from '../../errors.js';
 import { encodeIntentsEnv, INTENTS_ENV, type InheritedIntent, inheritedIntents, TASK_ID_ENV } from '../../intent/inherited.js';
 import type { IntentHandle } from '../../intent/intent-handle.js';
@@ -11,7 +12,9 @@ import { targetFromFlags } from '../target-options.js';
 import { type ChildSetup, runChild } from './exec-child.js';
 import { resolveInvocation } from './exec-invocation.js';
 import { type LockKeeper, startKeeper } from './exec-keeper.js';
+import { warnInheritedHolders } from './exec-leak-check.js';
 import { fenceEnv, lostGraceOf } from './exec-lost.js';
+import { MAX_HOLD_EXIT, MaxHoldWatch, parseMaxHold } from './exec-max-hold.js';
 import type { ExecFlags } from './exec-options.js';
 import { spawnableCommand } from './exec-raw-command.js';
 
@@ -31,6 +34,7 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
   if (conflictExit !== undefined && conflictExit > 255) {
     throw new DblockError('EUSAGE', `Expected \`conflict-exit-code\` to be 0-255, got \`${conflictExit}\``);
   }
+  const maxHold = parseMaxHold(flags.maxHold, flags.killAfter);
   const found = targetFromFlags(flags);
   if (found === undefined && (flags.writes === undefined || flags.writes.length === 0)) {
     throw new DblockError('EUSAGE', 'exec needs --db PATH, --lock PATH or --writes PATH');
@@ -64,8 +68,18 @@ export async function runExec(ctx: CommandContext, given: ExecFlags, positional:
   try {
     keeper = startKeeper(ctx, found, held, flags.close);
     const spawned = spawnableCommand([file, ...rest]); // raw bytes of a non-UTF-8 argument reach CMD unchanged
-    const setup = { ...childSetup(flags, held, intent), lostGraceMs: lostGraceOf(flags) };
-    return await runChild(ctx, spawned.file, spawned.args, keeper?.around(setup) ?? setup);
+    let watch: MaxHoldWatch | undefined;
+    let commandPid: number | undefined;
+    const onSpawn = (child: ChildProcess): void => {
+      commandPid = child.pid;
+      if (maxHold !== undefined) watch = new MaxHoldWatch(ctx, child, maxHold);
+    };
+    const setup = { ...childSetup(flags, held, intent), lostGraceMs: lostGraceOf(flags), onSpawn };
+    const code = await runChild(ctx, spawned.file, spawned.args, keeper?.around(setup) ?? setup);
+    watch?.cancel();
+    await watch?.settle();
+    if (held !== undefined && !flags.close) warnInheritedHolders(ctx, held, commandPid);
+    return watch?.fired ? MAX_HOLD_EXIT : code;
   } finally {
     stopTtlWatch();
     held?.release();

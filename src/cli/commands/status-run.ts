@@ -11,6 +11,8 @@ import { parseStale } from '../../options.js';
 import { describeFilesystem } from '../../path/fs-type.js';
 import { resolveLockTarget } from '../../path/sidecar-path.js';
 import type { CommandContext } from '../command-context.js';
+import { describeFdHolders, type FdHolder, flockHolders } from '../lock-holders.js';
+import { isAlive } from '../process-tree.js';
 import { requireTarget, type TargetFlags } from '../target-options.js';
 import { formatIntent } from './intents-run.js';
 
@@ -19,6 +21,8 @@ export interface LockStatus {
   lockPath: string;
   state: ProbeState;
   holder: HolderRecord | null;
+  /** Processes holding it through a descriptor inherited from the one that took it (Linux, flock backend). */
+  inherited: FdHolder[];
 }
 
 /** The flags of `dblock status`. */
@@ -65,8 +69,18 @@ export async function runStatus(ctx: CommandContext, flags: StatusFlags): Promis
   async function probe(lockPath: string): Promise<LockStatus> {
     const state = await backend.probe(lockPath, { staleMs });
     const holder = state === 'exclusive' ? (readHolder(backend, lockPath) ?? null) : null;
-    return { lockPath, state, holder };
+    const held = backend.name === 'flock' && (state === 'shared' || state === 'exclusive');
+    return { lockPath, state, holder, inherited: held ? leakedHolders(lockPath) : [] };
   }
+}
+
+/**
+ * Processes holding `lockPath` through a descriptor inherited from a process that has exited (a
+ * daemon a locked command started): /proc/locks names only the pid that called flock(2), so the
+ * descriptor scan is what finds them. While the taker runs, its children holding it are expected.
+ */
+function leakedHolders(lockPath: string): FdHolder[] {
+  return flockHolders(lockPath).filter((fd) => fd.pid !== fd.lockedBy && fd.pid !== process.pid && !isAlive(fd.lockedBy));
 }
 
 /** The slot files (`<lock>.slot-K`) that exist beside `lockPath`, in slot order. */
@@ -106,6 +120,12 @@ function formatIntents(intents: IntentListing[] | null): string[] {
 }
 
 function formatStatus(status: LockStatus): string {
+  const line = formatState(status);
+  if (status.inherited.length === 0) return line;
+  return `${line}\n  through a descriptor inherited by ${describeFdHolders(status.inherited)} from pid ${status.inherited[0]?.lockedBy}, which has exited (start background processes with --close)`;
+}
+
+function formatState(status: LockStatus): string {
   switch (status.state) {
     case 'absent':
       return `${status.lockPath}: free (no sidecar yet)`;
