@@ -1,9 +1,9 @@
 import { closeSync, fstatSync, readSync, statSync, writeSync } from 'node:fs';
+import { ancestors } from '../util/process-tree.js';
 import { ChangeSignal } from './change-signal.js';
 import { proveExclusion } from './exclusion-check.js';
 import { flockHolderPids, flockModeThrough } from './fd-locks.js';
 import { tryFlock, unlock } from './flock-calls.js';
-import { ancestors } from './process-tree.js';
 import { openOptionalSidecar, openSidecarFile, openSidecarForProbe, openUserLockFile } from './sidecar-file.js';
 import type { BackendOptions, LockBackend, LockMode, LockResource, ProbeState, WaitControl } from './types.js';
 

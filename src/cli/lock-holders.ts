@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
-import { commandOf, listPids } from './process-tree.js';
+import { commandOf, listPids } from '../util/process-tree.js';
 
 /** A process holding a flock lock through a descriptor, as /proc shows it. */
 export interface FdHolder {

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { DblockError } from '../../errors.js';
 import { parseDuration } from '../../options.js';
+import { commandOf, descendantsOf, isAlive } from '../../util/process-tree.js';
 import type { CommandContext } from '../command-context.js';
-import { commandOf, descendantsOf, isAlive } from '../process-tree.js';
 
 /** Exit status after --max-hold stopped CMD, as timeout(1) uses. */
 export const MAX_HOLD_EXIT = 124;

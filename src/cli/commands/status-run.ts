@@ -10,9 +10,9 @@ import { type HolderRecord, readHolder } from '../../lock/holder-record.js';
 import { parseStale } from '../../options.js';
 import { describeFilesystem } from '../../path/fs-type.js';
 import { resolveLockTarget } from '../../path/sidecar-path.js';
+import { isAlive } from '../../util/process-tree.js';
 import type { CommandContext } from '../command-context.js';
 import { describeFdHolders, type FdHolder, flockHolders } from '../lock-holders.js';
-import { isAlive } from '../process-tree.js';
 import { requireTarget, type TargetFlags } from '../target-options.js';
 import { formatIntent } from './intents-run.js';
 

@@ -26,6 +26,15 @@ export function descendantsOf(root: number): number[] {
   return found;
 }
 
+/** This process's ancestors, parent first, from /proc (Linux; just the parent elsewhere). */
+export function ancestors(): number[] {
+  const out: number[] = [];
+  for (let pid = process.ppid; pid > 1 && out.length < MAX_DEPTH; pid = parentOf(pid) ?? 0) out.push(pid);
+  return out;
+}
+
+const MAX_DEPTH = 64;
+
 /** The numeric entries of /proc (empty where there is no /proc). */
 export function listPids(): number[] {
   let names: string[];
