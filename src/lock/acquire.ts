@@ -68,20 +68,34 @@ export interface LockOptions {
  * const held = await lock('app.db', { timeout: '5s' });
  * try { … } finally { held.release(); }
  */
-export async function lock(target: string, options: LockOptions = {}): Promise<LockHandle> {
+export function lock(target: string, options: LockOptions = {}): Promise<LockHandle> {
+  // No async wrapper on the common path: each layer of async function costs a promise hop per acquire.
   if (options.maxHold === undefined) return lockAny(target, options);
-  const maxHoldMs = parseDuration(options.maxHold, 'maxHold');
-  if (maxHoldMs <= 0)
-    throw new DblockError('EUSAGE', `Expected \`maxHold\` to be a positive duration such as 10m, got \`${options.maxHold}\``);
-  const held = await lockAny(target, { ...options, maxHold: undefined });
-  // inf: no cap, and no timer keeping the process alive.
-  return Number.isFinite(maxHoldMs) ? held.withMaxHold(maxHoldMs, String(options.maxHold)) : held;
+  return lockCapped(target, options, options.maxHold);
 }
 
-async function lockAny(target: string, options: LockOptions): Promise<LockHandle> {
-  const slots = parseSlots(options.slots);
+async function lockCapped(target: string, options: LockOptions, maxHold: string | number): Promise<LockHandle> {
+  const maxHoldMs = parseDuration(maxHold, 'maxHold');
+  if (maxHoldMs <= 0)
+    throw new DblockError('EUSAGE', `Expected \`maxHold\` to be a positive duration such as 10m, got \`${maxHold}\``);
+  const held = await lockAny(target, { ...options, maxHold: undefined });
+  // inf: no cap, and no timer keeping the process alive.
+  return Number.isFinite(maxHoldMs) ? held.withMaxHold(maxHoldMs, String(maxHold)) : held;
+}
+
+function lockAny(target: string, options: LockOptions): Promise<LockHandle> {
+  let slots: number | undefined;
+  try {
+    slots = parseSlots(options.slots);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   if (slots !== undefined && slots > 1) return lockSlot(target, options, slots, lock);
   if (options.lockDir === undefined || options.exact || options.backend === 'postgres') return lockOne(target, options);
+  return lockWithBeside(target, options);
+}
+
+async function lockWithBeside(target: string, options: LockOptions): Promise<LockHandle> {
   // A process without --lock-dir takes the sidecar beside the target, and cannot know where others keep
   // theirs: so a --lock-dir acquisition takes that one too (first, in one order everywhere), unless it
   // cannot exist — a read-only directory where it was never created, where nobody else can take it either.

@@ -1,27 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { runDblock } from '../helpers/processes.js';
+import { describe, expect, it } from 'vitest';
+import { killAfterTest, runDblock } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-const strays: number[] = [];
-
-afterEach(() => {
-  for (const pid of strays.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 // The background sleep must not keep the test's stdout pipe open, or the run never "closes".
 const DAEMON = 'sleep 300 </dev/null >/dev/null 2>&1 & echo $!';
 
 function pidFrom(stdout: string): number {
   const pid = Number(stdout.trim());
-  strays.push(pid);
+  killAfterTest(pid);
   return pid;
 }
 

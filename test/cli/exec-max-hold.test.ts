@@ -1,21 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { runDblock } from '../helpers/processes.js';
+import { describe, expect, it } from 'vitest';
+import { killAfterTest, runDblock } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-/** Pids the scripts below print; SIGKILLed after each test, whatever happened. */
-const strays: number[] = [];
-
-afterEach(() => {
-  for (const pid of strays.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone, as it should be
-    }
-  }
-});
 
 function alive(pid: number): boolean {
   try {
@@ -33,7 +20,7 @@ function alive(pid: number): boolean {
 /** The pids a script printed, one a line, remembered for cleanup. */
 function printedPids(stdout: string): number[] {
   const pids = stdout.trim().split('\n').filter(Boolean).map(Number);
-  strays.push(...pids);
+  killAfterTest(...pids);
   return pids;
 }
 

@@ -1,21 +1,9 @@
 import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { finished, runDblock, startDblock, waitForLine } from '../helpers/processes.js';
+import { describe, expect, it } from 'vitest';
+import { finished, killAfterTest, runDblock, startDblock, waitForLine } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-/** Orphaned children (their dblock was SIGKILLed) are not ours to track: killed by pid after each test. */
-const orphans: number[] = [];
-afterEach(() => {
-  for (const pid of orphans.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-});
 
 interface Holder {
   wrapper: ChildProcess;
@@ -44,7 +32,7 @@ async function holdLock(stale: string, options: { detached?: boolean } = {}): Pr
   const line = await waitForLine(wrapper, (l) => l.startsWith('started '));
   const childPid = Number(line.split(' ')[1]);
   if (!(childPid > 1)) throw new Error(`no pid in ${JSON.stringify(line)}`); // kill(0) would hit our own group
-  orphans.push(childPid);
+  killAfterTest(childPid);
   return { wrapper, childPid, finish: () => writeFileSync(fifo, 'go\n'), lock, dir, stale };
 }
 
@@ -90,7 +78,7 @@ describe('dblock exec --backend mkdir: the lock lives exactly as long as CMD', {
     const line = await waitForLine(wrapper, (l) => l.startsWith('started '));
     const childPid = Number(line.split(' ')[1]);
     if (!(childPid > 1)) throw new Error(`no pid in ${JSON.stringify(line)}`);
-    orphans.push(childPid);
+    killAfterTest(childPid);
     wrapper.kill('SIGKILL');
     const marker = join(dir, 'second-wrote');
     const second = await runDblock(['exec', ...common, '--timeout', '6s', '--', 'sh', '-c', `echo > "${marker}"`]);

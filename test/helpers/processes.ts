@@ -8,14 +8,30 @@ export const BIN = join(ROOT, 'bin', 'dblock.js');
 export const FIXTURES = join(ROOT, 'fixtures');
 
 const children = new Set<ChildProcess>();
+const strays: number[] = [];
 
-/** Every child a test started is SIGKILLed after it, pass or fail. */
+/** Every child a test started, and every pid it handed to `killAfterTest`, is SIGKILLed after it, pass or fail. */
 afterEach(() => {
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   children.clear();
+  for (const pid of strays.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 });
+
+/**
+ * A process the test did not start itself (a script's background job, an orphan): SIGKILLed after the
+ * test. `pid` must be a real pid (`process.kill(0)` would signal the test runner's whole group).
+ */
+export function killAfterTest(...pids: number[]): void {
+  for (const pid of pids) if (Number.isInteger(pid) && pid > 1) strays.push(pid);
+}
 
 /** Start a fixture script (`fixtures/NAME.mjs`) with an IPC channel. */
 export function startFixture(
