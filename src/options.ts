@@ -1,8 +1,9 @@
 import ms from 'ms';
+import { DEFAULTS } from './defaults.js';
 import { DblockError } from './errors.js';
 
 /** Default wait for any lock: 30 seconds. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_TIMEOUT_MS: number = DEFAULTS.timeoutMs;
 
 /**
  * Parse a duration: `250ms`, `5s`, `2m`, a bare number is seconds, `0` means try once, `inf` waits forever.
@@ -57,7 +58,7 @@ export function assertKnownOptions(options: object, known: readonly string[], wh
 }
 
 /** mkdir backend: a lock whose heartbeat stopped this long ago is abandoned (proper-lockfile's default). */
-export const DEFAULT_STALE_MS = 10_000;
+export const DEFAULT_STALE_MS: number = DEFAULTS.staleMs;
 /** proper-lockfile's floor: its heartbeat runs every stale/2 and never more than once a second. */
 export const MIN_STALE_MS = 2_000;
 
@@ -80,4 +81,15 @@ export function parseCount(value: string, name: string, min = 0): number {
     throw new DblockError('EUSAGE', `Expected \`${name}\` to be an integer ≥ ${min}, got \`${value}\``);
   }
   return n;
+}
+
+/**
+ * Check that `value` is one of `allowed` (the lists live in defaults.ts).
+ * @throws DblockError EUSAGE: "Expected `mode` to be one of passive, truncate, got `x`"
+ */
+export function parseChoice<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new DblockError('EUSAGE', `Expected \`${name}\` to be one of ${allowed.join(', ')}, got \`${String(value)}\``);
+  }
+  return value as T;
 }

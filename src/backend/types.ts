@@ -1,3 +1,4 @@
+import type { BACKEND_NAMES } from '../defaults.js';
 import type { DblockError } from '../errors.js';
 
 /** Bytes at the start of a sidecar reserved for the holder record (written whole, so no stale tail). */
@@ -7,7 +8,7 @@ export const RECORD_SIZE = 512;
 export type LockMode = 'shared' | 'exclusive';
 
 /** Names of the lock backends (SPEC §2). */
-export type BackendName = 'flock' | 'mkdir' | 'postgres';
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** How long a blocking wait may last and what can cut it short. */
 export interface WaitControl {

@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
+import { run } from './commands/exec.js';
 import { EXEC_OPTIONS, type ExecFlags } from './commands/exec-options.js';
-import { runExec } from './commands/exec-run.js';
-import { GLOBAL_OPTIONS } from './global-options.js';
 import { type OptionSpec, parseFlags } from './option-spec.js';
 import { Output, processIo } from './output.js';
 import { refuseNonUtf8 } from './raw-argv.js';
-import { TARGET_OPTIONS } from './target-options.js';
+import { GLOBAL_OPTIONS, VERBOSE } from './shared-options.js';
 
-const SPECS: readonly OptionSpec[] = [...EXEC_OPTIONS, ...TARGET_OPTIONS, ...GLOBAL_OPTIONS];
+/** The options commander gives `exec` (command-list.ts): its own, `-v` and the global ones. */
+const SPECS: readonly OptionSpec[] = [...EXEC_OPTIONS, VERBOSE, ...GLOBAL_OPTIONS];
 
 /**
  * `dblock exec … CMD` without loading commander: start-up is paid by every job a script runs under
@@ -21,7 +21,7 @@ export async function fastMain(argv: readonly string[]): Promise<number | undefi
   const out = new Output(processIo, flags.values);
   try {
     refuseNonUtf8(argv.slice(2), argv.length - 2 - flags.command.length); // CMD's own bytes pass through
-    return await runExec({ out, io: processIo }, flags.values, flags.command);
+    return await run({ out, io: processIo }, flags.values, flags.command);
   } catch (err) {
     return out.error(err);
   }
@@ -31,7 +31,7 @@ function parseExecArgs(argv: readonly string[]): { values: ExecFlags; command: s
   if (argv[2] !== 'exec') return undefined;
   const rest = argv.slice(3);
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  const keys = new Map<string, ParsedKey>();
+  const keys = new Map<string, string>();
   for (const spec of SPECS) {
     const parsed = parseFlags(spec.flags);
     options[parsed.long] = {
@@ -39,7 +39,7 @@ function parseExecArgs(argv: readonly string[]): { values: ExecFlags; command: s
       ...(parsed.short === undefined ? {} : { short: parsed.short }),
       ...(spec.repeatable ? { multiple: true } : {}),
     };
-    keys.set(parsed.long, { key: parsed.key, defaultValue: spec.defaultValue });
+    keys.set(parsed.long, parsed.key);
   }
   const end = endOfOptions(rest, options);
   let values: Record<string, unknown>;
@@ -51,7 +51,7 @@ function parseExecArgs(argv: readonly string[]): { values: ExecFlags; command: s
   }
   if (values.help) return undefined;
   const flags: Record<string, unknown> = {};
-  for (const [long, { key, defaultValue }] of keys) flags[key] = values[long] ?? defaultValue;
+  for (const [long, key] of keys) if (values[long] !== undefined) flags[key] = values[long];
   return { values: flags as ExecFlags, command: rest.slice(rest[end] === '--' ? end + 1 : end) };
 }
 
@@ -78,9 +78,4 @@ function endOfOptions(args: readonly string[], options: Record<string, { type: s
     }
   }
   return args.length;
-}
-
-interface ParsedKey {
-  key: string;
-  defaultValue: string | undefined;
 }

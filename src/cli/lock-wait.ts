@@ -4,7 +4,7 @@ import { selectBackend } from '../lock/backends.js';
 import { readHolder } from '../lock/holder-record.js';
 import type { LockHandle } from '../lock/lock-handle.js';
 import { resolveLockTarget } from '../path/sidecar-path.js';
-import type { CommandContext } from './command-context.js';
+import type { CommandContext } from './command-spec.js';
 
 /** A wait shorter than this says nothing: most locks are taken at once or within a hand-off. */
 export const WAIT_NOTICE_MS = 1000;

@@ -1,57 +1,36 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT } from '../errors.js';
+import { DblockError, EXIT } from '../errors.js';
 import { VERSION } from '../version.js';
-import { examples, type RunState } from './command-context.js';
-import { registerAppend } from './commands/append.js';
-import { registerBench } from './commands/bench.js';
-import { registerCheck } from './commands/check.js';
-import { registerCheckpoint } from './commands/checkpoint.js';
-import { registerConflicts } from './commands/conflicts.js';
-import { registerExec } from './commands/exec.js';
-import { registerInit } from './commands/init.js';
-import { registerIntents } from './commands/intents.js';
-import { registerReap } from './commands/reap.js';
-import { registerStatus } from './commands/status.js';
-import { registerStress } from './commands/stress.js';
-import { GLOBAL_OPTIONS } from './global-options.js';
+import { COMMANDS } from './command-list.js';
+import { type CommandSpec, formatExamples } from './command-spec.js';
 import { addOptions } from './option-spec.js';
-import { type CliIo, Output, processIo } from './output.js';
+import { type CliIo, type GlobalFlags, Output, processIo } from './output.js';
 import { refuseNonUtf8 } from './raw-argv.js';
-
-/** Each command file registers itself; actions load their heavy modules lazily. */
-const COMMANDS = [
-  registerExec,
-  registerAppend,
-  registerStatus,
-  registerInit,
-  registerCheck,
-  registerCheckpoint,
-  registerStress,
-  registerIntents,
-  registerReap,
-  registerConflicts,
-  registerBench,
-];
+import { GLOBAL_OPTIONS, VERBOSE } from './shared-options.js';
 
 /**
  * Run the CLI and return the exit code (the bin shim sets process.exitCode).
  * @example process.exitCode = await main(process.argv);
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const state: RunState = { exitCode: 0 };
+  const state = { exitCode: 0 };
   const program = buildProgram(io, state);
+  const args = argv.slice(2);
   try {
-    refuseNonUtf8(argv.slice(2), checkedArgs(argv.slice(2)));
+    refuseNonUtf8(args, checkedArgs(args));
     await program.parseAsync([...argv]);
   } catch (err) {
-    if (err instanceof CommanderError) return commanderExit(err);
-    return new Output(io, {}).error(err);
+    if (!(err instanceof CommanderError)) return new Output(io, { json: asksForJson(args) }).error(err);
+    if (isHelp(err)) return EXIT.OK;
+    // Commander already printed its one line on stderr; --json gets the same error as an object.
+    if (asksForJson(args)) new Output(io, { json: true }).errorJson(usageError(err), EXIT.USAGE);
+    return EXIT.USAGE;
   }
   return state.exitCode;
 }
 
-function buildProgram(io: CliIo, state: RunState): Command {
-  const program = addGlobalOptions(new Command('dblock'))
+function buildProgram(io: CliIo, state: { exitCode: number }): Command {
+  const program = new Command('dblock')
     .description('flock(1) for databases: many processes, one SQLite database (or any single-writer file), safely.')
     .version(VERSION, '-V, --version')
     .enablePositionalOptions()
@@ -63,7 +42,7 @@ function buildProgram(io: CliIo, state: RunState): Command {
     })
     .addHelpText(
       'after',
-      examples([
+      formatExamples([
         'dblock exec --db app.db -- sqlite3 app.db "INSERT INTO t VALUES (1)"',
         'dblock exec --lock /tmp/nightly.lock --timeout 0 -- ./nightly.sh',
         'dblock append events.jsonl \'{"event":"done"}\'',
@@ -75,13 +54,37 @@ function buildProgram(io: CliIo, state: RunState): Command {
         'dblock <command> --help',
       ]),
     );
-  for (const register of COMMANDS) {
-    // Global flags work after the command name too: `dblock exec -v --db x -- cmd`.
-    addGlobalOptions(register(program, io, state))
-      .exitOverride()
-      .configureOutput(program.configureOutput());
-  }
+  // Before the command name too (`dblock -v exec …`); -v is refused there for a command that takes no lock.
+  addOptions(program, [...GLOBAL_OPTIONS, { ...VERBOSE, description: `${VERBOSE.description} (commands that take a lock)` }]);
+  for (const spec of COMMANDS) addCommand(program, spec, io, state);
   return program;
+}
+
+/** One table entry as a commander command whose action loads the command's module and runs it. */
+function addCommand(program: Command, spec: CommandSpec, io: CliIo, state: { exitCode: number }): void {
+  const command = program.command(spec.name).description(spec.summary);
+  if (spec.usage !== undefined) command.usage(spec.usage);
+  for (const arg of spec.arguments ?? []) command.argument(arg.syntax, arg.description);
+  if (spec.passThrough) command.passThroughOptions();
+  addOptions(command, [...spec.options, ...(spec.takesLock ? [VERBOSE] : []), ...GLOBAL_OPTIONS]);
+  command
+    .addHelpText('after', formatExamples(spec.examples) + (spec.notes ?? ''))
+    .exitOverride()
+    .configureOutput(program.configureOutput())
+    .action(async (...raw: unknown[]) => {
+      const self = raw[raw.length - 1] as Command;
+      const flags = self.optsWithGlobals() as GlobalFlags;
+      const out = new Output(io, flags);
+      try {
+        if (flags.verbose && !spec.takesLock) {
+          throw new DblockError('EUSAGE', `${spec.name} takes no lock, so -v has nothing to report`);
+        }
+        const { run } = await spec.load();
+        state.exitCode = await run({ out, io }, flags as never, self.args);
+      } catch (err) {
+        state.exitCode = out.error(err);
+      }
+    });
 }
 
 /** How many arguments must be UTF-8: all but `exec`'s command after `--`, whose bytes pass to it unchanged. */
@@ -91,17 +94,17 @@ function checkedArgs(args: readonly string[]): number {
   return name === 'exec' && dashes !== -1 ? dashes : args.length;
 }
 
-function addGlobalOptions(command: Command): Command {
-  return addOptions(command, GLOBAL_OPTIONS);
+/** `--json` among dblock's own arguments (not in exec's CMD after `--`). */
+function asksForJson(args: readonly string[]): boolean {
+  const dashes = args.indexOf('--');
+  return (dashes === -1 ? args : args.slice(0, dashes)).includes('--json');
 }
 
-function commanderExit(err: CommanderError): number {
-  switch (err.code) {
-    case 'commander.helpDisplayed':
-    case 'commander.help':
-    case 'commander.version':
-      return EXIT.OK;
-    default:
-      return EXIT.USAGE;
-  }
+function isHelp(err: CommanderError): boolean {
+  return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version';
+}
+
+/** Commander's message (`error: unknown option '--bogus'`) as the EUSAGE error --json reports. */
+function usageError(err: CommanderError): DblockError {
+  return new DblockError('EUSAGE', err.message.replace(/^error: /, ''), { cause: err });
 }

@@ -1,21 +1,40 @@
 import type { Command } from 'commander';
 
-/** One CLI option, declared once for commander (help, errors) and for the exec fast path (parseArgs). */
+/**
+ * One CLI option, declared once for commander (help, errors) and for the exec fast path (parseArgs).
+ * Defaults are not given to the parser: the library applies them (defaults.ts), so a flag left out
+ * reaches it as undefined, and `defaultText` only shows the same default in the help.
+ */
 export interface OptionSpec {
   /** Commander syntax: `-w, --timeout <duration>` or `--close`. */
   flags: string;
   description: string;
+  /** The default as help shows it, from defaults.ts: `30s or DBLOCK_TIMEOUT`. */
+  defaultText?: string;
+  /** The values it takes, from defaults.ts, listed after the description (checked by the library's resolvers). */
+  choices?: readonly string[];
   /** May be given several times (values collected into an array). */
   repeatable?: boolean;
-  defaultValue?: string;
+}
+
+/** The help line of a spec: its description, the values it takes and its default. */
+export function describeOption(spec: OptionSpec): string {
+  const choices = spec.choices === undefined ? '' : `: ${describeChoices(spec.choices)}`;
+  const fallback = spec.defaultText === undefined ? '' : ` (default: ${spec.defaultText})`;
+  return `${spec.description}${choices}${fallback}`;
+}
+
+/** `a, b or c`; with `help`, each value explained: `a (fast), b (portable) or c (remote)`. */
+export function describeChoices<T extends string>(values: readonly T[], help?: Record<T, string>): string {
+  const named = values.map((value) => (help === undefined ? value : `${value} (${help[value]})`));
+  return named.length < 2 ? named.join('') : `${named.slice(0, -1).join(', ')} or ${named.at(-1)}`;
 }
 
 /** Register specs on a commander command. */
 export function addOptions(command: Command, specs: readonly OptionSpec[]): Command {
   for (const spec of specs) {
-    if (spec.repeatable) command.option(spec.flags, spec.description, collect);
-    else if (spec.defaultValue !== undefined) command.option(spec.flags, spec.description, spec.defaultValue);
-    else command.option(spec.flags, spec.description);
+    if (spec.repeatable) command.option(spec.flags, describeOption(spec), collect);
+    else command.option(spec.flags, describeOption(spec));
   }
   return command;
 }

@@ -105,6 +105,11 @@ export class Output {
     return this.quiet ? this.#report(explainResourceError(err), exitCode) : this.error(err, exitCode);
   }
 
+  /** With --json, the error object alone, for an error whose line is printed elsewhere (commander's usage errors). */
+  errorJson(err: unknown, exitCode?: number): number {
+    return this.#report(err, exitCode);
+  }
+
   /** The JSON error object (with --json); returns the exit code really used. */
   #report(err: unknown, exitCode: number | undefined): number {
     const dblockError = err instanceof DblockError ? err : undefined;

@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
+import { readdirSync, statSync } from 'node:fs';
+import { HOLDER_FILE } from '../backend/lock-dir-fs.js';
 import { DblockError } from '../errors.js';
 import type { LockOptions } from '../lock/acquire.js';
-import { addOptions, type OptionSpec } from './option-spec.js';
 
 /** The flags that name a lock target. */
 export interface TargetFlags {
@@ -14,36 +14,6 @@ export interface TargetFlags {
   lease?: string;
 }
 
-/** `--db | --lock`, `--lock-dir`, `--backend` and `--stale`. */
-export const TARGET_OPTIONS: readonly OptionSpec[] = [
-  { flags: '--db <path>', description: 'the database (or file) to protect; the lock is <path>.lock' },
-  { flags: '--lock <path>', description: 'use this exact file as the lock, like flock FILE' },
-  { flags: '--lock-dir <dir>', description: 'keep sidecars in DIR (for databases in read-only directories)' },
-  {
-    flags: '--backend <name>',
-    description:
-      'lock backend: flock (kernel lock, local filesystems), mkdir (portable: NFS, SMB) or postgres (several machines)',
-    defaultValue: 'flock',
-  },
-  {
-    flags: '--stale <duration>',
-    description: 'mkdir backend: take over a lock whose heartbeat stopped this long ago (min 2s; default 10s)',
-  },
-  {
-    flags: '--url <url>',
-    description: 'postgres backend: server URL (default $DBLOCK_POSTGRES_URL, else the PG* variables)',
-  },
-  {
-    flags: '--lease <duration>',
-    description: 'postgres backend: the lock counts as lost this long after the last answered heartbeat (default 10s)',
-  },
-];
-
-/** Add the target options to a command. */
-export function addTargetOptions(command: Command): Command {
-  return addOptions(command, TARGET_OPTIONS);
-}
-
 /** The target and the lock options it implies; undefined when neither --db nor --lock was given. */
 export function targetFromFlags(flags: TargetFlags): { target: string; options: LockOptions } | undefined {
   if (flags.db !== undefined && flags.lock !== undefined) {
@@ -51,6 +21,8 @@ export function targetFromFlags(flags: TargetFlags): { target: string; options: 
   }
   const target = flags.db ?? flags.lock;
   if (target === undefined) return undefined;
+  // A postgres lock is a name, not a file.
+  if (flags.backend !== 'postgres') refuseDirectory(target, flags.lock !== undefined ? '--lock' : '--db');
   return {
     target,
     options: {
@@ -78,16 +50,31 @@ export interface DatabaseFlags {
   backend?: string;
 }
 
-/** Add `--db`, `--lock-dir` and `--backend` (no `--lock`: these commands need a database). */
-export function addDatabaseOptions(command: Command): Command {
-  return command
-    .option('--db <path>', 'the SQLite database')
-    .option('--lock-dir <dir>', 'keep sidecars in DIR (for databases in read-only directories)')
-    .option('--backend <name>', 'lock backend: flock', 'flock');
-}
-
 /** The database path, or a usage error naming the command. */
 export function requireDatabase(flags: DatabaseFlags, command: string): string {
   if (flags.db === undefined || flags.db === '') throw new DblockError('EUSAGE', `${command} needs --db PATH`);
+  if (flags.backend === 'postgres') {
+    throw new DblockError('EUSAGE', `${command} locks files beside the database: give --backend flock or mkdir, not postgres`);
+  }
+  refuseDirectory(flags.db, '--db');
   return flags.db;
+}
+
+/**
+ * `--lock DIR` / `--db DIR`: a usage error, before any lock is tried. flock(1) can lock a directory,
+ * but dblock writes its holder record into the lock file, and a directory at a lock path is how the
+ * mkdir backend locks: a directory that looks like such a lock (empty, or only its holder record)
+ * is left to the backends, which report the mismatch.
+ */
+export function refuseDirectory(path: string, flag: '--lock' | '--db'): void {
+  let entries: string[];
+  try {
+    if (!statSync(path).isDirectory()) return;
+    entries = readdirSync(path);
+  } catch {
+    return; // missing, unreadable…: the lock or the database reports it
+  }
+  if (flag === '--lock' && entries.every((name) => name === HOLDER_FILE)) return;
+  const instead = flag === '--lock' ? 'give a file to lock, e.g. a file inside it' : 'give the database file';
+  throw new DblockError('EUSAGE', `${flag} ${path} is a directory: ${instead}`);
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULTS } from '../defaults.js';
 import { DblockError } from '../errors.js';
 import { parseDuration, resolveTimeoutMs } from '../options.js';
 import { printable } from '../util/printable.js';
@@ -47,7 +48,7 @@ const TASK_ID = /^[^\s\p{Cc}]{1,200}$/u;
  * @throws DblockError EUSAGE (empty paths, unknown policy, bad duration or task id), EBADTARGET
  */
 export function resolveIntentOptions(paths: string | readonly string[], options: DeclareIntentOptions): ResolvedIntentOptions {
-  const policy = options.policy ?? 'refuse';
+  const policy = options.policy ?? DEFAULTS.policy;
   if (!INTENT_POLICIES.includes(policy)) {
     throw new DblockError('EUSAGE', `Expected \`policy\` to be one of ${INTENT_POLICIES.join(', ')}, got \`${String(policy)}\``);
   }

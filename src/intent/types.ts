@@ -1,13 +1,14 @@
+import { INTENT_POLICIES } from '../defaults.js';
 import type { IntentPath } from './paths.js';
 
 /**
  * What to do when declared paths overlap an in-flight task's: `refuse` (exit 75, name the other
  * task), `queue` (wait, first come first served, bounded by the timeout), `warn` (admit and log).
  */
-export type IntentPolicy = 'refuse' | 'queue' | 'warn';
+export type IntentPolicy = (typeof INTENT_POLICIES)[number];
 
 /** Every policy, for validation and help text. */
-export const INTENT_POLICIES: readonly IntentPolicy[] = ['refuse', 'queue', 'warn'];
+export { INTENT_POLICIES };
 
 /** A task in the registry: `admitted` (running) or `queued` (waiting its turn). */
 export interface IntentTask {

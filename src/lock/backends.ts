@@ -1,15 +1,15 @@
 import { flockBackend } from '../backend/flock-backend.js';
 import { mkdirBackend } from '../backend/mkdir-backend.js';
 import { postgresBackend } from '../backend/postgres/postgres-backend.js';
-import type { BackendName, LockBackend } from '../backend/types.js';
+import type { LockBackend } from '../backend/types.js';
+import { BACKEND_NAMES, DEFAULTS } from '../defaults.js';
 import { DblockError } from '../errors.js';
 
-/** Backend names accepted by `--backend` / `backend`. */
-export const BACKEND_NAMES: readonly BackendName[] = ['flock', 'mkdir', 'postgres'];
+export { BACKEND_NAMES };
 
 /** The backend for a name (default `flock`); an unknown name is a usage error. */
 export function selectBackend(name: string | undefined): LockBackend {
-  switch (name ?? 'flock') {
+  switch (name ?? DEFAULTS.backend) {
     case 'flock':
       return flockBackend;
     case 'mkdir':

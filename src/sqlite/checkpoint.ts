@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackendName } from '../backend/types.js';
+import { CHECKPOINT_MODES, DEFAULTS } from '../defaults.js';
 import { DblockError } from '../errors.js';
 import { withLock } from '../lock/acquire.js';
-import { assertKnownOptions, resolveTimeoutMs } from '../options.js';
+import { assertKnownOptions, parseChoice, resolveTimeoutMs } from '../options.js';
 import { canonicalizeTarget } from '../path/canonicalize.js';
 import { backoffMs, busyTimeout, type RetryControl, retryBusy } from './busy-retry.js';
 import { fromSqliteError, isBusy, openConnection, type SqliteConnection } from './connection.js';
@@ -11,7 +12,7 @@ import { assertSqliteHeader, readHeader } from './header.js';
 import { walStatusPath, writeWalStatus } from './wal-status.js';
 
 /** `passive` never waits for readers; `truncate` also resets `-wal` to zero bytes (safe when every writer uses dblock). */
-export type CheckpointMode = 'passive' | 'truncate';
+export type CheckpointMode = (typeof CHECKPOINT_MODES)[number];
 
 /** Options of `checkpointDatabase()`. */
 export interface CheckpointOptions {
@@ -49,10 +50,7 @@ export interface CheckpointReport {
  */
 export async function checkpointDatabase(path: string, options: CheckpointOptions = {}): Promise<CheckpointReport> {
   assertKnownOptions(options, ['mode', 'timeout', 'lockDir', 'backend'], 'checkpointDatabase');
-  const mode = options.mode ?? 'passive';
-  if (mode !== 'passive' && mode !== 'truncate') {
-    throw new DblockError('EUSAGE', `Expected \`mode\` to be one of passive, truncate, got \`${String(mode)}\``);
-  }
+  const mode = parseChoice('mode', options.mode ?? DEFAULTS.checkpointMode, CHECKPOINT_MODES);
   const started = performance.now();
   const timeoutMs = resolveTimeoutMs(options.timeout);
   // One deadline for dblock's lock and SQLite's: the whole command honours its timeout.

@@ -1,6 +1,7 @@
 import type { BackendName } from '../backend/types.js';
+import { CONCURRENCY_MODES, DEFAULTS, JOURNAL_MODES, SYNCHRONOUS_MODES } from '../defaults.js';
 import { DblockError } from '../errors.js';
-import { assertKnownOptions, parseStale, resolveTimeoutMs } from '../options.js';
+import { assertKnownOptions, parseChoice, parseStale, resolveTimeoutMs } from '../options.js';
 import type { BusyPhase } from './busy-retry.js';
 
 /**
@@ -8,13 +9,13 @@ import type { BusyPhase } from './busy-retry.js';
  * `BEGIN IMMEDIATE` to after the invariant, so writers queue fairly and never see SQLITE_BUSY from
  * each other. `wal`: no sidecar lock; SQLite's own locking with busy timeout and jittered retries.
  */
-export type Concurrency = 'serialized' | 'wal';
+export type Concurrency = (typeof CONCURRENCY_MODES)[number];
 
 /** SQLite journal modes dblock will set (`memory` and `off` lose data on a crash, so they are refused). */
-export type JournalMode = 'wal' | 'delete' | 'truncate' | 'persist';
+export type JournalMode = (typeof JOURNAL_MODES)[number];
 
 /** `PRAGMA synchronous` levels. */
-export type SynchronousMode = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
 
 /** Options of `openDatabase()`. */
 export interface OpenDatabaseOptions {
@@ -99,10 +100,6 @@ export interface ResolvedOptions {
   readonly maxWalBytes: number;
 }
 
-const CONCURRENCY: readonly Concurrency[] = ['serialized', 'wal'];
-const JOURNAL_MODES: readonly JournalMode[] = ['wal', 'delete', 'truncate', 'persist'];
-const SYNCHRONOUS: readonly SynchronousMode[] = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
-
 const OPTION_NAMES: readonly (keyof OpenDatabaseOptions)[] = [
   'concurrency',
   'journalMode',
@@ -122,10 +119,10 @@ const OPTION_NAMES: readonly (keyof OpenDatabaseOptions)[] = [
 ];
 
 /** Default WAL bound: 16× the ~4 MiB WAL that SQLite's auto-checkpoint (1000 pages) keeps, so it never fires on a healthy database. */
-export const DEFAULT_MAX_WAL_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_WAL_BYTES: number = DEFAULTS.maxWalBytes;
 
 /** Default SQLite busy timeout, in milliseconds. */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+export const DEFAULT_BUSY_TIMEOUT_MS: number = DEFAULTS.busyTimeoutMs;
 
 /** Apply defaults and validate, with messages that name the option and the bad value. */
 export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOptions {
@@ -156,9 +153,13 @@ export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOption
     );
   }
   return {
-    concurrency: oneOf('concurrency', options.concurrency ?? 'serialized', CONCURRENCY),
-    journalMode: oneOf('journalMode', (options.journalMode ?? 'wal').toLowerCase() as JournalMode, JOURNAL_MODES),
-    synchronous: synchronous === undefined ? undefined : oneOf('synchronous', synchronous, SYNCHRONOUS),
+    concurrency: parseChoice('concurrency', options.concurrency ?? DEFAULTS.concurrency, CONCURRENCY_MODES),
+    journalMode: parseChoice(
+      'journalMode',
+      (options.journalMode ?? DEFAULTS.journalMode).toLowerCase() as JournalMode,
+      JOURNAL_MODES,
+    ),
+    synchronous: synchronous === undefined ? undefined : parseChoice('synchronous', synchronous, SYNCHRONOUS_MODES),
     busyTimeoutMs,
     timeoutMs,
     migrations,
@@ -171,11 +172,4 @@ export function resolveOpenOptions(options: OpenDatabaseOptions): ResolvedOption
     onBusy: options.onBusy,
     maxWalBytes: maxWalBytes === 0 ? Number.POSITIVE_INFINITY : maxWalBytes,
   };
-}
-
-function oneOf<T extends string>(name: string, value: T, allowed: readonly T[]): T {
-  if (!allowed.includes(value)) {
-    throw new DblockError('EUSAGE', `Expected \`${name}\` to be one of ${allowed.join(', ')}, got \`${String(value)}\``);
-  }
-  return value;
 }

@@ -1,21 +1,19 @@
 import type { BackendName } from '../backend/types.js';
+import { DEFAULTS, STRESS_MODES } from '../defaults.js';
 import { DblockError } from '../errors.js';
 import { selectBackend } from '../lock/backends.js';
 import { parseStale, resolveTimeoutMs } from '../options.js';
 import type { StressTimeline } from './timeline.js';
-
-/** A stress run's mkdir stale period: each SIGKILLed worker blocks the lock this long at most. */
-const STRESS_STALE_MS = 3_000;
 
 /**
  * How stress workers write. `serialized`: through dblock's sidecar lock. `wal`: SQLite's own locking
  * with dblock's busy retries. `unsafe`: a bare connection, no lock, busy timeout 0, no retries: what
  * an application without dblock sees (expect errors).
  */
-export type StressMode = 'serialized' | 'wal' | 'unsafe';
+export type StressMode = (typeof STRESS_MODES)[number];
 
 /** The modes `dblock stress --mode` accepts. */
-export const STRESS_MODES: readonly StressMode[] = ['serialized', 'wal', 'unsafe'];
+export { STRESS_MODES };
 
 /** Options of `runStress()`. */
 export interface StressOptions {
@@ -108,9 +106,9 @@ export interface ResolvedStressOptions {
 
 /** Apply defaults and validate, with messages naming the option and the bad value. */
 export function resolveStressOptions(options: StressOptions): ResolvedStressOptions {
-  const workers = atLeast('workers', options.workers ?? 8, 1);
-  const ops = atLeast('ops', options.ops ?? 40, 1);
-  const mode = options.mode ?? 'serialized';
+  const workers = atLeast('workers', options.workers ?? DEFAULTS.stressWorkers, 1);
+  const ops = atLeast('ops', options.ops ?? DEFAULTS.stressOps, 1);
+  const mode = options.mode ?? DEFAULTS.stressMode;
   if (!STRESS_MODES.includes(mode)) {
     throw new DblockError('EUSAGE', `Expected \`mode\` to be one of ${STRESS_MODES.join(', ')}, got \`${String(mode)}\``);
   }
@@ -124,7 +122,7 @@ export function resolveStressOptions(options: StressOptions): ResolvedStressOpti
     workers,
     ops,
     mode,
-    txnRows: atLeast('txnRows', options.txnRows ?? 1, 1),
+    txnRows: atLeast('txnRows', options.txnRows ?? DEFAULTS.stressTxnRows, 1),
     kill,
     seed: options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : atLeast('seed', options.seed, 0),
     keep: options.keep === true,
@@ -146,7 +144,7 @@ function stressLock(options: StressOptions): StressLock {
     if (options.stale !== undefined) throw new DblockError('EUSAGE', '--stale needs --backend mkdir');
     return { backend, lockDir: options.lockDir, url: options.url };
   }
-  return { backend, lockDir: options.lockDir, stale: parseStale(options.stale ?? STRESS_STALE_MS) };
+  return { backend, lockDir: options.lockDir, stale: parseStale(options.stale ?? DEFAULTS.stressStaleMs) };
 }
 
 /**

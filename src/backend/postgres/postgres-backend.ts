@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../defaults.js';
 import type { BackendOptions, LockBackend, LockMode, LockResource, ProbeState } from '../types.js';
 import { openSession, type PgClient, resolvePostgresUrl, type SessionOptions } from './connect.js';
 import { allHolders, holdersOf, type PgHolder } from './holders.js';
@@ -6,7 +7,7 @@ import { lockKeyOf } from './lock-key.js';
 import { PgLockResource } from './pg-resource.js';
 
 /** Default lease: how long a held lock survives without an answered heartbeat (etcdctl's default TTL). */
-export const DEFAULT_LEASE_MS = 10_000;
+export const DEFAULT_LEASE_MS: number = DEFAULTS.leaseMs;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The last holder record a resource of this process saw per name (the timeout message reads it). */

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Stream } from 'node:stream';
 import { isatty } from 'node:tty';
+import { DEFAULTS } from '../../defaults.js';
 import { DblockError, EXIT } from '../../errors.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
-import type { CommandContext } from '../command-context.js';
+import type { CommandContext } from '../command-spec.js';
 import type { StdioEntry } from '../inherited-fds.js';
 
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
@@ -19,7 +20,7 @@ export interface ChildSetup {
   readonly env: NodeJS.ProcessEnv;
   /** The lock held for it (annotated with its pid; a lost mkdir lock stops it). */
   readonly held: LockHandle | undefined;
-  /** After a lost lock's SIGTERM, how long CMD has before SIGKILL. @default 2000 */
+  /** After a lost lock's SIGTERM, how long CMD has before SIGKILL. @default DEFAULTS.lostGraceMs */
   readonly lostGraceMs?: number | undefined;
   /** Called once CMD runs (e.g. to watch --max-hold). */
   readonly onSpawn?: ((child: ChildProcess) => void) | undefined;
@@ -50,7 +51,7 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
     let lost: number | undefined;
     let killer: NodeJS.Timeout | undefined;
     const onLost = (): void => {
-      const graceMs = setup.lostGraceMs ?? DEFAULT_LOST_GRACE_MS;
+      const graceMs = setup.lostGraceMs ?? DEFAULTS.lostGraceMs;
       lost = ctx.out.error(lostError(held?.signal.reason, child.pid, graceMs));
       child.kill('SIGTERM');
       killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -75,8 +76,6 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
     });
   });
 }
-
-const DEFAULT_LOST_GRACE_MS = 2000;
 
 /** The loss, plus what was done about it, as one line. */
 function lostError(reason: unknown, pid: number | undefined, graceMs: number): unknown {

@@ -4,7 +4,7 @@ import { declareIntent } from '../../intent/declare.js';
 import { formatAge } from '../../intent/format.js';
 import type { IntentHandle } from '../../intent/intent-handle.js';
 import type { IntentConflict, IntentPolicy } from '../../intent/types.js';
-import type { CommandContext } from '../command-context.js';
+import type { CommandContext } from '../command-spec.js';
 
 /** The write-intent flags of `dblock exec`. */
 export interface IntentFlags {

@@ -6,7 +6,7 @@ import type { LockOptions } from '../../lock/acquire.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
 import { DEFAULT_STALE_MS, parseStale } from '../../options.js';
 import { packageRoot } from '../../util/package-root.js';
-import type { CommandContext } from '../command-context.js';
+import type { CommandContext } from '../command-spec.js';
 import type { ChildSetup } from './exec-child.js';
 
 /** Beats per stale period: proper-lockfile beats twice; a third leaves slack on a loaded machine. */

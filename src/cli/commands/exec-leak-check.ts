@@ -1,5 +1,5 @@
 import type { LockHandle } from '../../lock/lock-handle.js';
-import type { CommandContext } from '../command-context.js';
+import type { CommandContext } from '../command-spec.js';
 import { describeFdHolders, inheritedHolders } from '../lock-holders.js';
 
 /**

@@ -1,13 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
+import { DEFAULTS } from '../../defaults.js';
 import { DblockError } from '../../errors.js';
 import { parseDuration } from '../../options.js';
 import { commandOf, descendantsOf, isAlive } from '../../util/process-tree.js';
-import type { CommandContext } from '../command-context.js';
+import type { CommandContext } from '../command-spec.js';
 
 /** Exit status after --max-hold stopped CMD, as timeout(1) uses. */
 export const MAX_HOLD_EXIT = 124;
-/** How long the process tree gets between SIGTERM and SIGKILL, unless --kill-after says. */
-export const DEFAULT_KILL_AFTER_MS = 5_000;
 const POLL_MS = 50;
 
 /** The parsed `--max-hold D [--kill-after G]`. */
@@ -28,7 +27,7 @@ export function parseMaxHold(maxHold: string | undefined, killAfter: string | un
   if (maxHoldMs <= 0 || !Number.isFinite(maxHoldMs)) {
     throw new DblockError('EUSAGE', `Expected \`max-hold\` to be a positive, finite duration such as 10m, got \`${maxHold}\``);
   }
-  const killAfterMs = killAfter === undefined ? DEFAULT_KILL_AFTER_MS : parseDuration(killAfter, 'kill-after');
+  const killAfterMs = killAfter === undefined ? DEFAULTS.killAfterMs : parseDuration(killAfter, 'kill-after');
   return { maxHoldMs, killAfterMs, text: maxHold };
 }
 

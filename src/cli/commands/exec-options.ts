@@ -1,10 +1,12 @@
+import { DEFAULTS, formatDefaultDuration, INTENT_POLICIES } from '../../defaults.js';
+import { EXIT } from '../../errors.js';
 import type { OptionSpec } from '../option-spec.js';
 import type { GlobalFlags } from '../output.js';
+import { REGISTRY_OPTIONS, TARGET_OPTIONS, timeoutOption } from '../shared-options.js';
 import type { TargetFlags } from '../target-options.js';
-import type { IntentFlags } from './exec-intent.js';
 
-/** The flags of `dblock exec` (besides the target and global ones). */
-export interface ExecFlags extends TargetFlags, IntentFlags, GlobalFlags {
+/** The flags of `dblock exec` (kept apart from exec.ts: its helpers and the fast path need them without its code). */
+export interface ExecFlags extends TargetFlags, GlobalFlags {
   shared?: boolean;
   exclusive?: boolean;
   timeout?: string;
@@ -17,16 +19,20 @@ export interface ExecFlags extends TargetFlags, IntentFlags, GlobalFlags {
   lostGrace?: string;
   maxHold?: string;
   killAfter?: string;
+  writes?: string[];
+  policy?: string;
+  ttl?: string;
+  taskId?: string;
+  registry?: string;
+  /** With a postgres:// registry: the shared root that paths are relative to (not read yet). */
+  scope?: string;
 }
 
-/** `dblock exec`'s own options, shared by commander and the fast path. */
+/** Every option of `dblock exec` but the global ones, shared by commander and the fast path. */
 export const EXEC_OPTIONS: readonly OptionSpec[] = [
   { flags: '-s, --shared', description: 'take a shared lock (readers), not an exclusive one' },
   { flags: '-x, --exclusive', description: 'take an exclusive lock (the default)' },
-  {
-    flags: '-w, --timeout <duration>',
-    description: 'how long to wait: 5s, 250ms, 2m, 0 = try once, inf (default 30s or DBLOCK_TIMEOUT)',
-  },
+  timeoutOption('for the lock and the write intent'),
   {
     flags: '--slots <n>',
     description: 'admit up to N holders at once, each in a slot of its own (every user of the lock must give the same N)',
@@ -35,28 +41,55 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
     flags: '--max-hold <duration>',
     description: 'stop CMD and its descendants (SIGTERM, then SIGKILL) if it holds the lock longer than this; exit 124',
   },
-  { flags: '--kill-after <duration>', description: 'with --max-hold: SIGKILL what is left this long after SIGTERM (default 5s)' },
+  {
+    flags: '--kill-after <duration>',
+    description: 'with --max-hold: SIGKILL what is left this long after SIGTERM',
+    defaultText: formatDefaultDuration(DEFAULTS.killAfterMs),
+  },
   { flags: '-n, --nonblock', description: 'fail at once if the lock is busy (= --timeout 0)' },
   { flags: '-o, --close', description: 'do not pass the lock to the command (it is released only when dblock exits)' },
   { flags: '-c, --command <shell-command>', description: 'run this string through sh -c (instead of CMD ARGS…)' },
   {
     flags: '-E, --conflict-exit-code <n>',
-    description: 'exit code when the lock is busy, the wait times out or the intent is refused (default 75)',
+    description: 'exit code when the lock is busy, the wait times out or the intent is refused',
+    defaultText: String(EXIT.TEMPFAIL),
   },
   {
     flags: '--lost-grace <duration>',
-    description: 'when the lock is lost (postgres, mkdir): SIGTERM the command, then SIGKILL after this long (default 2s)',
+    description: 'when the lock is lost (postgres, mkdir): SIGTERM the command, then SIGKILL after this long',
+    defaultText: formatDefaultDuration(DEFAULTS.lostGraceMs),
   },
+  ...TARGET_OPTIONS,
   {
     flags: '--writes <path>',
     description: 'declare a path CMD will write (repeatable; a directory covers everything below it)',
     repeatable: true,
   },
-  { flags: '--policy <policy>', description: 'when another task declared an overlapping path: refuse (default), queue or warn' },
+  {
+    flags: '--policy <policy>',
+    description: 'what to do when another task declared an overlapping path',
+    choices: INTENT_POLICIES,
+    defaultText: DEFAULTS.policy,
+  },
   {
     flags: '--ttl <duration>',
-    description: 'the intent lapses this long after admission even if CMD still runs (default: none)',
+    description: 'the intent lapses this long after admission even if CMD still runs',
+    defaultText: 'none',
   },
-  { flags: '--task-id <id>', description: 'name of this task in the registry (default: generated)' },
-  { flags: '--registry <path>', description: 'the write-intent registry database (default $DBLOCK_HOME/intents.db)' },
+  { flags: '--task-id <id>', description: 'name of this task in the registry', defaultText: 'generated' },
+  ...REGISTRY_OPTIONS,
 ];
+
+/** What a flock(1) user needs to know; the README carries the same table. */
+export const FROM_FLOCK = `
+Coming from flock(1):
+  the same      flock FILE CMD…, FILE -c "CMD", -s -x -n -o -w SECS (fractions too) -E N; the lock
+                file is created if missing, and dblock and flock(1) exclude each other on it
+  waiting       ${formatDefaultDuration(DEFAULTS.timeoutMs)} by default, not forever (-w inf or DBLOCK_TIMEOUT=inf waits forever)
+  on conflict   exit ${EXIT.TEMPFAIL} (EX_TEMPFAIL), not 1, so a busy lock is not mistaken for a failed command
+                (-E 1 gives flock's code); one line on stderr, nothing with -q -E N
+  -c STRING     runs sh -c STRING (flock uses $SHELL)
+  descriptors   every inherited one reaches CMD unchanged; the lock is on the lowest free one
+                >= 3, named in DBLOCK_HELD
+  not here      flock FD (a descriptor number), flock DIR, -u, -F: use dblock exec … -- CMD instead
+`;

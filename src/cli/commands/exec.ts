@@ -1,48 +1,128 @@
-import type { Command } from 'commander';
-import { bindAction, examples, type RunState } from '../command-context.js';
-import { addOptions } from '../option-spec.js';
-import type { CliIo } from '../output.js';
-import { addTargetOptions } from '../target-options.js';
-import { EXEC_OPTIONS, type ExecFlags } from './exec-options.js';
+import type { ChildProcess } from 'node:child_process';
+import { DblockError } from '../../errors.js';
+import { encodeIntentsEnv, INTENTS_ENV, type InheritedIntent, inheritedIntents, TASK_ID_ENV } from '../../intent/inherited.js';
+import type { IntentHandle } from '../../intent/intent-handle.js';
+import { encodeHeldEnv, HELD_ENV, type InheritedLock, inheritedLocks } from '../../lock/held-locks.js';
+import type { LockHandle } from '../../lock/lock-handle.js';
+import { parseCount } from '../../options.js';
+import type { CommandContext } from '../command-spec.js';
+import { INHERITED_FDS_ENV, inheritedFds, isOpen, layoutChildFds } from '../inherited-fds.js';
+import { lockForCommand } from '../lock-wait.js';
+import { targetFromFlags } from '../target-options.js';
+import { type ChildSetup, runChild } from './exec-child.js';
+import { resolveInvocation } from './exec-invocation.js';
+import { type LockKeeper, startKeeper } from './exec-keeper.js';
+import { warnInheritedHolders } from './exec-leak-check.js';
+import { fenceEnv, lostGraceOf } from './exec-lost.js';
+import { MAX_HOLD_EXIT, MaxHoldWatch, parseMaxHold } from './exec-max-hold.js';
+import type { ExecFlags } from './exec-options.js';
+import { spawnableCommand } from './exec-raw-command.js';
 
-export type { ExecFlags };
+const INTENT_FLAGS = ['writes', 'policy', 'ttl', 'taskId', 'registry'] as const;
+/** A busy lock and a refused intent both mean "someone else has it": --conflict-exit-code covers both. */
+const CONFLICT_CODES = new Set(['ELOCKTIMEOUT', 'EINTENTCONFLICT']);
 
-/** What a flock(1) user needs to know; the README carries the same table. */
-const FROM_FLOCK = `
-Coming from flock(1):
-  the same      flock FILE CMD…, FILE -c "CMD", -s -x -n -o -w SECS (fractions too) -E N; the lock
-                file is created if missing, and dblock and flock(1) exclude each other on it
-  waiting       30s by default, not forever (-w inf or DBLOCK_TIMEOUT=inf waits forever)
-  on conflict   exit 75 (EX_TEMPFAIL), not 1, so a busy lock is not mistaken for a failed command
-                (-E 1 gives flock's code); one line on stderr, nothing with -q -E N
-  -c STRING     runs sh -c STRING (flock uses $SHELL)
-  descriptors   every inherited one reaches CMD unchanged; the lock is on the lowest free one
-                >= 3, named in DBLOCK_HELD
-  not here      flock FD (a descriptor number), -u, -F: use dblock exec … -- CMD instead
-`;
+/**
+ * `dblock exec`: declare the write intent (if `--writes`), take the lock (if `--db`/`--lock`), run
+ * the command with their descriptors, return its status. Intent first: a refusal must come before
+ * any wait for the lock, and one order everywhere means no deadlock between the two.
+ */
+export async function run(ctx: CommandContext, given: ExecFlags, positional: string[]): Promise<number> {
+  const { flags, file, args: rest } = resolveInvocation(given, positional);
+  const conflictExit =
+    flags.conflictExitCode === undefined ? undefined : parseCount(flags.conflictExitCode, 'conflict-exit-code');
+  if (conflictExit !== undefined && conflictExit > 255) {
+    throw new DblockError('EUSAGE', `Expected \`conflict-exit-code\` to be 0-255, got \`${conflictExit}\``);
+  }
+  const maxHold = parseMaxHold(flags.maxHold, flags.killAfter);
+  const found = targetFromFlags(flags);
+  if (found === undefined && (flags.writes === undefined || flags.writes.length === 0)) {
+    throw new DblockError('EUSAGE', 'exec needs --db PATH, --lock PATH or --writes PATH');
+  }
+  const command = [file, ...rest].join(' ');
+  let intent: IntentHandle | undefined;
+  let held: LockHandle | undefined;
+  // The registry needs SQLite: load it only when an intent flag asks for it (exec start-up is per job).
+  const intents = INTENT_FLAGS.some((name) => flags[name] !== undefined) ? await import('./exec-intent.js') : undefined;
+  try {
+    intent = await intents?.declareFromFlags(ctx, flags, command);
+    if (found !== undefined) {
+      held = await lockForCommand(ctx, found.target, {
+        ...found.options,
+        shared: flags.shared === true,
+        slots: flags.slots,
+        timeout: flags.timeout,
+        command,
+        onWarning: (message) => ctx.out.warn(message),
+      });
+    }
+  } catch (err) {
+    await intent?.release();
+    if (conflictExit !== undefined && err instanceof DblockError && CONFLICT_CODES.has(err.code)) {
+      return ctx.out.mappedConflict(err, conflictExit);
+    }
+    throw err;
+  }
+  const stopTtlWatch = intents?.warnOnExpiry(ctx, intent) ?? (() => {});
+  let keeper: LockKeeper | undefined;
+  try {
+    keeper = startKeeper(ctx, found, held, flags.close);
+    const spawned = spawnableCommand([file, ...rest]); // raw bytes of a non-UTF-8 argument reach CMD unchanged
+    let watch: MaxHoldWatch | undefined;
+    let commandPid: number | undefined;
+    const onSpawn = (child: ChildProcess): void => {
+      commandPid = child.pid;
+      if (maxHold !== undefined) watch = new MaxHoldWatch(ctx, child, maxHold);
+    };
+    const setup = { ...childSetup(flags, held, intent), lostGraceMs: lostGraceOf(flags), onSpawn };
+    const code = await runChild(ctx, spawned.file, spawned.args, keeper?.around(setup) ?? setup);
+    watch?.cancel();
+    await watch?.settle();
+    if (held !== undefined && !flags.close) warnInheritedHolders(ctx, held, commandPid);
+    return watch?.fired ? MAX_HOLD_EXIT : code;
+  } finally {
+    stopTtlWatch();
+    held?.release();
+    keeper?.stop(); // after the release: the keeper must find the lock no longer ours
+    await intent?.release();
+  }
+}
 
-export function registerExec(program: Command, io: CliIo, state: RunState): Command {
-  const command = program
-    .command('exec')
-    .description('run a command while holding the lock and/or its declared write intents; exit with its status')
-    .usage('[options] [FILE] [--] CMD [ARGS...]')
-    .argument('<command...>', 'the command to run; without --db, --lock or --writes, FILE CMD… locks FILE (like flock FILE CMD…)')
-    .passThroughOptions();
-  addOptions(command, EXEC_OPTIONS);
-  addTargetOptions(command).addHelpText(
-    'after',
-    examples([
-      'dblock exec --db app.db -- sqlite3 app.db "UPDATE counters SET n = n + 1"',
-      'dblock exec --db app.db --timeout 0 -- ./migrate.sh      # skip if someone holds it',
-      'dblock exec --lock /var/lock/nightly.lock -E 0 -- ./nightly.sh   # cron: never overlap',
-      'dblock exec --db app.db --shared -- ./backup.sh',
-      'dblock exec --writes data/ --writes report.json -- ./build.sh   # refused (75) if another task writes them',
-      'dblock exec --writes state.json --policy queue --timeout 10m -- ./agent.sh',
-      'dblock exec -n /tmp/job.lock -c "./a.sh && ./b.sh"    # flock\'s own spelling',
-    ]) + FROM_FLOCK,
+/**
+ * The descriptors CMD inherits — every one dblock inherited, at its own number, then the lock and
+ * the intents' liveness locks on free numbers — and the variables naming those numbers.
+ */
+function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: IntentHandle | undefined): ChildSetup {
+  const env = { ...process.env };
+  delete env[HELD_ENV];
+  delete env[INTENTS_ENV];
+  delete env[INHERITED_FDS_ENV];
+  if (intent !== undefined) env[TASK_ID_ENV] = intent.taskId;
+  Object.assign(env, fenceEnv(flags, held));
+  const inherited = inheritedFds();
+  // --close: nothing of ours is passed down, so the child must not believe it holds anything.
+  if (flags.close) return { stdio: layoutChildFds(inherited, []).stdio, env, held };
+  // Our lock, then every lock an ancestor passed to us (a grandchild may nest on those too).
+  const own: InheritedLock[] = [];
+  for (const handle of held === undefined ? [] : [held, ...held.companions]) {
+    if (handle.fd !== undefined) own.push({ path: handle.lockPath, fd: handle.fd, mode: handle.mode });
+  }
+  const ancestors = [...inheritedLocks().values()].filter(
+    (lock) => !own.some((mine) => mine.path === lock.path) && isOpen(lock.fd),
   );
-  return bindAction<ExecFlags>(command, io, state, async (ctx, flags, args) => {
-    const { runExec } = await import('./exec-run.js');
-    return runExec(ctx, flags, args);
-  });
+  const locks = [...own, ...ancestors];
+  const intents = intentsForChild(intent);
+  const { stdio, numbers } = layoutChildFds(inherited, [...locks.map((lock) => lock.fd), ...intents.map((item) => item.fd)]);
+  if (locks.length > 0) env[HELD_ENV] = encodeHeldEnv(locks.map((lock, i) => ({ ...lock, fd: numbers[i] ?? lock.fd })));
+  if (intents.length > 0) {
+    env[INTENTS_ENV] = encodeIntentsEnv(intents.map((item, i) => ({ ...item, fd: numbers[locks.length + i] ?? item.fd })));
+  }
+  return { stdio, env, held };
+}
+
+/** The intents to hand down to CMD — ancestors' (verified) and ours — so a nested `dblock exec --writes` passes through them. */
+export function intentsForChild(intent: IntentHandle | undefined): InheritedIntent[] {
+  const list: InheritedIntent[] = inheritedIntents();
+  if (intent !== undefined) list.push({ registry: intent.registry, task: intent.taskId, token: intent.token, fd: intent.fd });
+  return list;
 }

@@ -1,8 +1,17 @@
-import type { Command } from 'commander';
-import { bindAction, examples, type RunState } from '../command-context.js';
-import type { CliIo } from '../output.js';
-import { addDatabaseOptions, type DatabaseFlags } from '../target-options.js';
+import type { BackendName } from '../../backend/types.js';
+import { JOURNAL_MODES } from '../../defaults.js';
+import { DblockError } from '../../errors.js';
+import { parseChoice, resolveTimeoutMs } from '../../options.js';
+import { canonicalizeTarget } from '../../path/canonicalize.js';
+import { assertSqliteHeader, readHeader } from '../../sqlite/header.js';
+import { holdsWriteLock } from '../../sqlite/initialise.js';
+import { loadMigrations, readSql } from '../../sqlite/migrations.js';
+import { openDatabase } from '../../sqlite/open-database.js';
+import type { CommandContext } from '../command-spec.js';
+import { withLockForCommand } from '../lock-wait.js';
+import { type DatabaseFlags, requireDatabase } from '../target-options.js';
 
+/** The flags of `dblock init`. */
 export interface InitFlags extends DatabaseFlags {
   schema?: string;
   migrations?: string;
@@ -11,28 +20,42 @@ export interface InitFlags extends DatabaseFlags {
   force?: boolean;
 }
 
-export function registerInit(program: Command, io: CliIo, state: RunState): Command {
-  const command = program
-    .command('init')
-    .description('create or open a database under the init lock: check the header, set the journal mode, migrate')
-    .option('--schema <file.sql>', 'schema to apply once to a new database (as migration 1)')
-    .option('--migrations <dir>', 'directory of numbered .sql files (001_init.sql…), tracked by PRAGMA user_version')
-    .option('--journal <mode>', 'journal mode: wal or delete (never downgrades a WAL database)', 'wal')
-    .option(
-      '-w, --timeout <duration>',
-      "how long to wait for dblock's locks and SQLite's own, held by another connection (default 30s or DBLOCK_TIMEOUT; exit 75 then)",
-    )
-    .option('--force', 'use WAL even on a network filesystem');
-  addDatabaseOptions(command).addHelpText(
-    'after',
-    examples([
-      'dblock init --db app.db --schema schema.sql',
-      'dblock init --db app.db --migrations ./migrations     # run from every worker: each file applies once',
-      'dblock init --db app.db --journal delete --json',
-    ]),
+/** `dblock init`: open the database through the library's initialisation, report, close. */
+export async function run(ctx: CommandContext, flags: InitFlags): Promise<number> {
+  const path = requireDatabase(flags, 'init');
+  if (flags.schema !== undefined && flags.migrations !== undefined) {
+    throw new DblockError('EUSAGE', 'give either --schema or --migrations, not both');
+  }
+  const journal = flags.journal === undefined ? undefined : parseChoice('journal', flags.journal.toLowerCase(), JOURNAL_MODES);
+  const migrations = flags.schema !== undefined ? [readSql(flags.schema)] : flags.migrations;
+  const canonical = canonicalizeTarget(path);
+  // As openDatabase does: refuse a file that is not SQLite, or migrations that control transactions,
+  // before taking a lock (which creates sidecars and writes a holder record).
+  assertSqliteHeader(canonical, readHeader(canonical));
+  if (migrations !== undefined) loadMigrations(migrations);
+  const backend = flags.backend as BackendName | undefined;
+  const deadline = performance.now() + resolveTimeoutMs(flags.timeout);
+  // The init lock is taken here to report the wait (-v, the waiting line); openDatabase's passes
+  // through it. Under a held `.lock` (dblock exec --db), that one, as openDatabase would: lock order.
+  const sidecar = holdsWriteLock(canonical, { lockDir: flags.lockDir }) ? 'lock' : 'init';
+  const lockOptions = { sidecar, timeout: flags.timeout, lockDir: flags.lockDir, backend } as const;
+  const db = await withLockForCommand(ctx, canonical, lockOptions, () =>
+    openDatabase(canonical, {
+      journalMode: journal,
+      migrations,
+      timeout: Math.max(0, deadline - performance.now()),
+      lockDir: flags.lockDir,
+      backend,
+      force: flags.force === true,
+    }),
   );
-  return bindAction<InitFlags>(command, io, state, async (ctx, flags) => {
-    const { runInit } = await import('./init-run.js');
-    return runInit(ctx, flags);
-  });
+  await db.close();
+  const { created, journalMode, userVersion, applied, keptWal } = db.opened;
+  if (keptWal) ctx.out.warn(`${db.path} stays in WAL mode: dblock never downgrades a live database from WAL`);
+  const did = applied.length > 0 ? `applied ${applied.join(', ')}` : 'schema up to date';
+  ctx.out.result(
+    { db: db.path, created, journalMode, userVersion, applied, keptWal },
+    `${created ? 'created' : 'initialised'} ${db.path}: journal ${journalMode}, user_version ${userVersion} (${did})`,
+  );
+  return 0;
 }

@@ -1,20 +1,29 @@
-import type { Command } from 'commander';
-import { bindAction, examples, type RunState } from '../command-context.js';
-import type { CliIo } from '../output.js';
+import { formatAge } from '../../intent/format.js';
+import type { IntentListing } from '../../intent/inspect.js';
+import { listIntents } from '../../intent/inspect.js';
+import { locateRegistry } from '../../intent/location.js';
+import { printable, quoted } from '../../util/printable.js';
+import type { CommandContext } from '../command-spec.js';
 
 /** Flags of the registry commands (`intents`, `reap`, `conflicts`). */
 export interface RegistryFlags {
   registry?: string;
+  /** With a postgres:// registry: the shared root that paths are relative to (not read yet). */
+  scope?: string;
 }
 
-export function registerIntents(program: Command, io: CliIo, state: RunState): Command {
-  const command = program
-    .command('intents')
-    .description('list in-flight write intents: paths, pid, host, command, age, TTL left')
-    .option('--registry <path>', 'the write-intent registry database (default $DBLOCK_HOME/intents.db)')
-    .addHelpText('after', examples(['dblock intents', 'dblock intents --json']));
-  return bindAction<RegistryFlags>(command, io, state, async (ctx, flags) => {
-    const { runIntents } = await import('./intents-run.js');
-    return runIntents(ctx, flags);
-  });
+/** `dblock intents`: the in-flight tasks (dead and expired ones are not in flight, so not shown). */
+export async function run(ctx: CommandContext, flags: RegistryFlags): Promise<number> {
+  const location = locateRegistry(flags.registry, false);
+  const intents = await listIntents(location);
+  const text = intents.length === 0 ? 'no write intents in flight' : intents.map(formatIntent).join('\n');
+  ctx.out.result({ registry: location.path, intents }, text);
+  return 0;
+}
+
+/** `t-1a2b admitted pid 4121 on ci-3 for 12.0s, TTL 9m48s left: "node worker.js" → /srv/data/ /srv/a.json` (escaped: printable) */
+export function formatIntent(intent: IntentListing): string {
+  const ttl = intent.ttlLeftMs === null ? '' : `, TTL ${formatAge(intent.ttlLeftMs)} left`;
+  const paths = intent.paths.map(printable).join(' ');
+  return `${printable(intent.taskId)} ${printable(intent.state)} pid ${intent.pid} on ${printable(intent.host)} for ${formatAge(intent.ageMs)}${ttl}: ${quoted(intent.command)} → ${paths}`;
 }

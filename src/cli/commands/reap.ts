@@ -1,16 +1,14 @@
-import type { Command } from 'commander';
-import { bindAction, examples, type RunState } from '../command-context.js';
-import type { CliIo } from '../output.js';
-import type { RegistryFlags } from './intents.js';
+import { reapIntents } from '../../intent/inspect.js';
+import { locateRegistry } from '../../intent/location.js';
+import type { CommandContext } from '../command-spec.js';
+import { formatIntent, type RegistryFlags } from './intents.js';
 
-export function registerReap(program: Command, io: CliIo, state: RunState): Command {
-  const command = program
-    .command('reap')
-    .description('remove write intents whose task died or whose TTL passed, and say which')
-    .option('--registry <path>', 'the write-intent registry database (default $DBLOCK_HOME/intents.db)')
-    .addHelpText('after', examples(['dblock reap', 'dblock reap --json']));
-  return bindAction<RegistryFlags>(command, io, state, async (ctx, flags) => {
-    const { runReap } = await import('./reap-run.js');
-    return runReap(ctx, flags);
-  });
+/** `dblock reap`: dead (liveness lock free) and expired (TTL) intents out, in one transaction. */
+export async function run(ctx: CommandContext, flags: RegistryFlags): Promise<number> {
+  const location = locateRegistry(flags.registry, false);
+  const report = await reapIntents(location);
+  const lines = report.removed.map((r) => `removed (${r.reason}): ${formatIntent(r)}`);
+  if (report.orphans > 0) lines.push(`removed ${report.orphans} orphaned liveness file${report.orphans === 1 ? '' : 's'}`);
+  ctx.out.result({ registry: location.path, ...report }, lines.length === 0 ? 'nothing to reap' : lines.join('\n'));
+  return 0;
 }

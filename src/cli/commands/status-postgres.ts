@@ -2,7 +2,7 @@ import type { PgHolder } from '../../backend/postgres/holders.js';
 import { postgresHolders } from '../../backend/postgres/postgres-backend.js';
 import { describeHolder } from '../../errors.js';
 import { canonicalizeTarget } from '../../path/canonicalize.js';
-import type { CommandContext } from '../command-context.js';
+import type { CommandContext } from '../command-spec.js';
 import type { TargetFlags } from '../target-options.js';
 
 /**
