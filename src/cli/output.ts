@@ -22,6 +22,14 @@ export const processIo: CliIo = {
   },
 };
 
+/**
+ * Whether stderr is a terminal that understands cursor movement: progress bars and the waiting line
+ * redraw in place only there. `TERM=dumb` (Emacs shells, some CI consoles) gets plain lines.
+ */
+export function drawsInPlace(io: CliIo): boolean {
+  return io.isTTY && process.env.TERM !== 'dumb';
+}
+
 const quieted = new WeakSet<NodeJS.WriteStream>();
 
 /**

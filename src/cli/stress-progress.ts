@@ -1,5 +1,5 @@
 import type { StressProgress } from '../stress/options.js';
-import type { CliIo } from './output.js';
+import { type CliIo, drawsInPlace } from './output.js';
 
 /** How often plain (non-terminal) progress lines are printed, at most. */
 const PLAIN_INTERVAL_MS = 2000;
@@ -7,16 +7,17 @@ const PLAIN_INTERVAL_MS = 2000;
 /** Shows a stress run's progress on stderr. */
 export interface ProgressDisplay {
   update(progress: StressProgress): void;
+  /** Erase the bar and show the cursor again; later updates draw nothing (safe to call twice). */
   stop(): void;
 }
 
 /**
- * A cli-progress bar when stderr is a terminal; otherwise plain periodic lines (CI logs), which never
- * contain a carriage return or an escape sequence. Nothing with --quiet.
+ * A cli-progress bar when stderr is a terminal that can redraw; otherwise (CI logs, TERM=dumb) plain
+ * periodic lines, which never contain a carriage return or an escape sequence. Nothing with --quiet.
  */
 export async function createProgress(io: CliIo, quiet: boolean): Promise<ProgressDisplay> {
   if (quiet) return { update: () => {}, stop: () => {} };
-  if (io.isTTY) return createBar();
+  if (drawsInPlace(io)) return createBar();
   return createPlainLines(io);
 }
 
@@ -33,17 +34,18 @@ async function createBar(): Promise<ProgressDisplay> {
     },
     Presets.shades_classic,
   );
-  let started = false;
+  let state: 'new' | 'drawn' | 'stopped' = 'new';
   return {
     update: (p) => {
       const payload = { failed: p.failed, kills: p.kills };
-      if (!started) {
+      if (state === 'new') {
         bar.start(p.total, p.done, payload);
-        started = true;
-      } else bar.update(p.done, payload);
+        state = 'drawn';
+      } else if (state === 'drawn') bar.update(p.done, payload);
     },
     stop: () => {
-      if (started) bar.stop();
+      if (state === 'drawn') bar.stop();
+      state = 'stopped';
     },
   };
 }

@@ -63,7 +63,7 @@ export function requireDatabase(flags: DatabaseFlags, command: string): string {
 /**
  * `--lock DIR` / `--db DIR`: a usage error, before any lock is tried. flock(1) can lock a directory,
  * but dblock writes its holder record into the lock file, and a directory at a lock path is how the
- * mkdir backend locks: a directory that looks like such a lock (empty, or only its holder record)
+ * mkdir backend locks: a directory that looks like such a lock (its holder record alone inside)
  * is left to the backends, which report the mismatch.
  */
 export function refuseDirectory(path: string, flag: '--lock' | '--db'): void {
@@ -74,7 +74,7 @@ export function refuseDirectory(path: string, flag: '--lock' | '--db'): void {
   } catch {
     return; // missing, unreadable…: the lock or the database reports it
   }
-  if (flag === '--lock' && entries.every((name) => name === HOLDER_FILE)) return;
+  if (flag === '--lock' && entries.length === 1 && entries[0] === HOLDER_FILE) return;
   const instead = flag === '--lock' ? 'give a file to lock, e.g. a file inside it' : 'give the database file';
   throw new DblockError('EUSAGE', `${flag} ${path} is a directory: ${instead}`);
 }

@@ -3,6 +3,7 @@ import { describeMachine, runSuites, selectSuites } from '../../bench/run-suites
 import { type BenchTable, toMarkdown, toText } from '../../bench/table.js';
 import { checkReportPath } from '../../report/report-file.js';
 import type { CommandContext } from '../command-spec.js';
+import { drawsInPlace } from '../output.js';
 
 /** The flags of `dblock bench`. */
 export interface BenchFlags {
@@ -56,10 +57,10 @@ interface Progress {
   stop(): void;
 }
 
-/** A bar on a terminal (stderr), plain lines elsewhere (CI logs). */
+/** A bar on a terminal (stderr), plain lines elsewhere (CI logs, TERM=dumb). */
 function startProgress(ctx: CommandContext, total: number): Progress {
   const { io } = ctx;
-  if (!io.isTTY) return { step: (label) => io.stderr(`${label}\n`), stop: () => {} };
+  if (!drawsInPlace(io)) return { step: (label) => io.stderr(`${label}\n`), stop: () => {} };
   const bar = new cliProgress.SingleBar(
     { format: 'bench [{bar}] {value}/{total} {label}', hideCursor: true, clearOnComplete: true, stream: process.stderr },
     cliProgress.Presets.shades_classic,

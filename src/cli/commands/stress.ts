@@ -68,6 +68,8 @@ export async function run(ctx: CommandContext, flags: StressFlags, args: string[
   // Ctrl-C, a CI timeout, a closed terminal: stop the workers and remove the temporary database.
   const stopper = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
+    // The note below, or the end of this process, must not land on the bar's line or leave the cursor hidden.
+    progress.stop();
     if (!stopper.signal.aborted) {
       ctx.out.note(`${signal}: stopping the workers (send it again to quit at once)`);
       stopper.abort(signal);
