@@ -1,14 +1,27 @@
 import { SUITES } from '../bench/suites.js';
-import { CHECKPOINT_MODES, DEFAULTS, formatDefaultDuration, JOURNAL_MODES, STRESS_MODES } from '../defaults.js';
+import { CHECKPOINT_MODES, DEFAULTS, JOURNAL_MODES } from '../defaults.js';
 import type { CommandSpec } from './command-spec.js';
 import { EXEC_OPTIONS, FROM_FLOCK } from './commands/exec-options.js';
-import { describeChoices, type OptionSpec } from './option-spec.js';
-import { BACKEND, DATABASE_OPTIONS, LOCK_DIR, REGISTRY_OPTIONS, TARGET_OPTIONS, timeoutOption, URL } from './shared-options.js';
+import { STRESS_OPTIONS } from './commands/stress-options.js';
+import { describeChoices } from './option-spec.js';
+import { DATABASE_OPTIONS, LOCK_DIR, REGISTRY_OPTIONS, reportOption, TARGET_OPTIONS, timeoutOption } from './shared-options.js';
 
-const REPORT = (what: string): OptionSpec => ({
-  flags: '--report <file>',
-  description: `also write a self-contained HTML report: ${what}`,
-});
+/** `init`, `check`, `checkpoint`: they work on a database file (`--db`, no `--lock`). */
+function databaseCommand(spec: CommandSpec): CommandSpec {
+  return { ...spec, options: [...spec.options, ...DATABASE_OPTIONS] };
+}
+
+/** `intents`, `reap`, `conflicts`: they read the write-intent registry and take no lock. */
+function registryCommand(
+  spec: Pick<CommandSpec, 'name' | 'summary' | 'load'> & Partial<Pick<CommandSpec, 'options' | 'examples'>>,
+): CommandSpec {
+  return {
+    ...spec,
+    options: [...(spec.options ?? []), ...REGISTRY_OPTIONS],
+    takesLock: false,
+    examples: spec.examples ?? [`dblock ${spec.name}`, `dblock ${spec.name} --json`],
+  };
+}
 
 /** Every command, in the order `dblock --help` lists them; each one's code loads only when it runs. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -77,7 +90,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     load: () => import('./commands/status.js'),
   },
-  {
+  databaseCommand({
     name: 'init',
     summary: 'create or open a database under the init lock: check the header, set the journal mode, migrate',
     options: [
@@ -94,7 +107,6 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
       timeoutOption("for dblock's locks and SQLite's own, held by another connection"),
       { flags: '--force', description: 'use WAL even on a network filesystem' },
-      ...DATABASE_OPTIONS,
     ],
     takesLock: true,
     examples: [
@@ -103,20 +115,19 @@ export const COMMANDS: readonly CommandSpec[] = [
       'dblock init --db app.db --journal delete --json',
     ],
     load: () => import('./commands/init.js'),
-  },
-  {
+  }),
+  databaseCommand({
     name: 'check',
     summary: 'inspect a database read-only: header, journal, sizes, quick_check, invariant, locks (exit 65 on failure)',
     options: [
       { flags: '--full', description: 'run integrity_check instead of quick_check (slower, checks indexes too)' },
       timeoutOption('while another connection keeps the database locked'),
-      ...DATABASE_OPTIONS,
     ],
     takesLock: false,
     examples: ['dblock check --db app.db', 'dblock check --db app.db --full --json', 'dblock check --db app.db -q || alert'],
     load: () => import('./commands/check.js'),
-  },
-  {
+  }),
+  databaseCommand({
     name: 'checkpoint',
     summary: 'copy the WAL into the database file under the write lock',
     options: [
@@ -129,7 +140,6 @@ export const COMMANDS: readonly CommandSpec[] = [
         defaultText: DEFAULTS.checkpointMode,
       },
       timeoutOption("for the write lock, dblock's and SQLite's"),
-      ...DATABASE_OPTIONS,
     ],
     takesLock: true,
     examples: [
@@ -137,7 +147,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'dblock checkpoint --db app.db --mode truncate --json   # cron: keep -wal bounded',
     ],
     load: () => import('./commands/checkpoint.js'),
-  },
+  }),
   {
     name: 'stress',
     summary: 'run N worker processes writing one database at once, then verify it (CI)',
@@ -147,41 +157,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: 'run this command per operation under dblock exec, instead of the built-in workload (after --)',
       },
     ],
-    options: [
-      {
-        flags: '--db <path>',
-        description: 'the database to stress: it gets a dblock_stress table, added and left there',
-        defaultText: 'a fresh temporary one, removed afterwards',
-      },
-      { flags: '-n, --workers <n>', description: 'worker processes', defaultText: String(DEFAULTS.stressWorkers) },
-      { flags: '-m, --ops <n>', description: 'transactions (or commands) per worker', defaultText: String(DEFAULTS.stressOps) },
-      {
-        flags: '--mode <mode>',
-        description: `how workers write: ${describeChoices(STRESS_MODES, {
-          serialized: 'dblock lock',
-          wal: 'SQLite locking + retries',
-          unsafe: 'neither: expect errors',
-        })}`,
-        defaultText: DEFAULTS.stressMode,
-      },
-      { flags: '--txn-rows <k>', description: 'rows per transaction', defaultText: String(DEFAULTS.stressTxnRows) },
-      { flags: '--kill <k>', description: 'SIGKILL K workers inside a transaction, then restart them', defaultText: '0' },
-      { flags: '--seed <s>', description: 'seed of the kill schedule, to replay a run', defaultText: 'random, reported' },
-      { flags: '--keep', description: 'keep the temporary database and print its path' },
-      BACKEND,
-      URL,
-      LOCK_DIR,
-      {
-        flags: '--stale <duration>',
-        description: "mkdir backend: how soon a killed worker's lock is taken over (min 2s)",
-        defaultText: formatDefaultDuration(DEFAULTS.stressStaleMs),
-      },
-      REPORT('lock timeline, latency histograms, fairness'),
-      {
-        flags: '--compare <modes>',
-        description: 'run the same workload in each mode, e.g. serialized,wal,unsafe (side by side in --report)',
-      },
-    ],
+    options: STRESS_OPTIONS,
     takesLock: true,
     passThrough: true,
     examples: [
@@ -195,33 +171,25 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     load: () => import('./commands/stress.js'),
   },
-  {
+  registryCommand({
     name: 'intents',
     summary: 'list in-flight write intents: paths, pid, host, command, age, TTL left',
-    options: REGISTRY_OPTIONS,
-    takesLock: false,
-    examples: ['dblock intents', 'dblock intents --json'],
     load: () => import('./commands/intents.js'),
-  },
-  {
+  }),
+  registryCommand({
     name: 'reap',
     summary: 'remove write intents whose task died or whose TTL passed, and say which',
-    options: REGISTRY_OPTIONS,
-    takesLock: false,
-    examples: ['dblock reap', 'dblock reap --json'],
     load: () => import('./commands/reap.js'),
-  },
-  {
+  }),
+  registryCommand({
     name: 'conflicts',
     summary: 'the write-intent conflict log: time, task, conflicting task, path, policy, outcome',
     options: [
       { flags: '--since <when>', description: 'only conflicts in the last D (1h, 30m) or since a date (2025-06-01T12:00)' },
-      ...REGISTRY_OPTIONS,
     ],
-    takesLock: false,
     examples: ['dblock conflicts', 'dblock conflicts --since 1h --json'],
     load: () => import('./commands/conflicts.js'),
-  },
+  }),
   {
     name: 'bench',
     summary: 'measure lock cost, contention across processes and write strategies on this machine',
@@ -231,7 +199,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       { flags: '--quick', description: 'shorter runs: a quick look, not numbers to publish' },
       { flags: '--markdown', description: 'print the tables as GitHub markdown' },
-      REPORT('each table as bars of ratios'),
+      reportOption('each table as bars of ratios'),
     ],
     takesLock: false,
     examples: [

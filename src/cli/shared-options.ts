@@ -90,3 +90,8 @@ export const REGISTRY_OPTIONS: readonly OptionSpec[] = [
   },
   { flags: '--scope <name>', description: 'with a postgres:// registry: the shared root that paths are relative to' },
 ];
+
+/** `--report FILE` of stress and bench: what the HTML report shows. */
+export function reportOption(what: string): OptionSpec {
+  return { flags: '--report <file>', description: `also write a self-contained HTML report: ${what}` };
+}
