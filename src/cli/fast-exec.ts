@@ -4,10 +4,10 @@ import { EXEC_OPTIONS, type ExecFlags } from './commands/exec-options.js';
 import { type OptionSpec, parseFlags } from './option-spec.js';
 import { Output, processIo } from './output.js';
 import { refuseNonUtf8 } from './raw-argv.js';
-import { GLOBAL_OPTIONS, VERBOSE } from './shared-options.js';
+import { commandOptions } from './shared-options.js';
 
-/** The options commander gives `exec` (command-list.ts): its own, `-v` and the global ones. */
-const SPECS: readonly OptionSpec[] = [...EXEC_OPTIONS, VERBOSE, ...GLOBAL_OPTIONS];
+/** The options commander gives `exec` (command-list.ts: exec's own, and it takes a lock). */
+const SPECS: readonly OptionSpec[] = commandOptions(EXEC_OPTIONS, true);
 
 /**
  * `dblock exec … CMD` without loading commander: start-up is paid by every job a script runs under
@@ -49,7 +49,6 @@ function parseExecArgs(argv: readonly string[]): { values: ExecFlags; command: s
   } catch {
     return undefined;
   }
-  if (values.help) return undefined;
   const flags: Record<string, unknown> = {};
   for (const [long, key] of keys) if (values[long] !== undefined) flags[key] = values[long];
   return { values: flags as ExecFlags, command: rest.slice(rest[end] === '--' ? end + 1 : end) };

@@ -6,7 +6,7 @@ import { type CommandSpec, formatExamples } from './command-spec.js';
 import { addOptions } from './option-spec.js';
 import { type CliIo, type GlobalFlags, Output, processIo } from './output.js';
 import { refuseNonUtf8 } from './raw-argv.js';
-import { GLOBAL_OPTIONS, VERBOSE } from './shared-options.js';
+import { commandOptions, GLOBAL_OPTIONS, VERBOSE } from './shared-options.js';
 
 /**
  * Run the CLI and return the exit code (the bin shim sets process.exitCode).
@@ -66,7 +66,7 @@ function addCommand(program: Command, spec: CommandSpec, io: CliIo, state: { exi
   if (spec.usage !== undefined) command.usage(spec.usage);
   for (const arg of spec.arguments ?? []) command.argument(arg.syntax, arg.description);
   if (spec.passThrough) command.passThroughOptions();
-  addOptions(command, [...spec.options, ...(spec.takesLock ? [VERBOSE] : []), ...GLOBAL_OPTIONS]);
+  addOptions(command, commandOptions(spec.options, spec.takesLock));
   command
     .addHelpText('after', formatExamples(spec.examples) + (spec.notes ?? ''))
     .exitOverride()

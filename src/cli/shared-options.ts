@@ -15,6 +15,11 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
 /** `-v`, only on the commands that take a lock (elsewhere it would say nothing). */
 export const VERBOSE: OptionSpec = { flags: '-v, --verbose', description: 'say how long the lock took and who held it' };
 
+/** Every option a command takes: its own, `-v` if it takes a lock, then the global ones (commander and the exec fast path). */
+export function commandOptions(own: readonly OptionSpec[], takesLock: boolean): OptionSpec[] {
+  return [...own, ...(takesLock ? [VERBOSE] : []), ...GLOBAL_OPTIONS];
+}
+
 /** `-w, --timeout`: what the command waits for, then the shared syntax and default. */
 export function timeoutOption(waitsFor: string): OptionSpec {
   return {

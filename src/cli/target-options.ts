@@ -75,6 +75,10 @@ export function refuseDirectory(path: string, flag: '--lock' | '--db'): void {
     return; // missing, unreadable…: the lock or the database reports it
   }
   if (flag === '--lock' && entries.length === 1 && entries[0] === HOLDER_FILE) return;
-  const instead = flag === '--lock' ? 'give a file to lock, e.g. a file inside it' : 'give the database file';
-  throw new DblockError('EUSAGE', `${flag} ${path} is a directory: ${instead}`);
+  throw new DblockError(
+    'EUSAGE',
+    flag === '--lock'
+      ? `cannot lock ${path}: it is a directory, and dblock locks a file (give one, e.g. inside it)`
+      : `--db ${path} is a directory: give the database file`,
+  );
 }

@@ -19,7 +19,7 @@ describe('a directory where a lock file or a database belongs', () => {
       const run = await runDblock(['exec', flag, dir, '--json', '--', 'touch', join(dir, 'ran')]);
       expect(run.code).toBe(64);
       expect(jsonOf(run.stdout)).toMatchObject({ error: { code: 'EUSAGE', exitCode: 64 } });
-      expect(run.stderr).toContain(`${flag} ${dir} is a directory`);
+      expect(run.stderr).toContain(`${dir} is a directory`);
     }
     expect(existsSync(join(dir, 'ran'))).toBe(false);
     expect(existsSync(`${dir}.lock`)).toBe(false);
@@ -38,7 +38,7 @@ describe('a directory where a lock file or a database belongs', () => {
     const file = join(dir, 'log.jsonl');
     const withLock = await runDblock(['append', '--lock', dir, file, 'x']);
     expect(withLock.code).toBe(64);
-    expect(withLock.stderr).toContain(`--lock ${dir} is a directory`);
+    expect(withLock.stderr).toContain(`${dir}: it is a directory`);
     expect(existsSync(file)).toBe(false);
     const into = await runDblock(['append', dir, 'x']);
     expect(into.code).toBe(64);

@@ -1,4 +1,5 @@
 import { DEFAULTS, formatDefaultDuration, STRESS_MODES } from '../../defaults.js';
+import { STRESS_TABLE } from '../../stress/table.js';
 import { describeChoices, type OptionSpec } from '../option-spec.js';
 import { BACKEND, LOCK_DIR, reportOption, URL } from '../shared-options.js';
 
@@ -6,7 +7,7 @@ import { BACKEND, LOCK_DIR, reportOption, URL } from '../shared-options.js';
 export const STRESS_OPTIONS: readonly OptionSpec[] = [
   {
     flags: '--db <path>',
-    description: 'the database to stress: it gets a dblock_stress table, added and left there',
+    description: `the database to stress: the run writes a ${STRESS_TABLE} table in it (created, emptied first, left there)`,
     defaultText: 'a fresh temporary one, removed afterwards',
   },
   { flags: '-n, --workers <n>', description: 'worker processes', defaultText: String(DEFAULTS.stressWorkers) },
