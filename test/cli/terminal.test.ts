@@ -41,6 +41,14 @@ describe('dblock on a terminal', () => {
     expect(movesCursor(run.screen())).toBe(false);
   }, 60_000);
 
+  it('TERM=dumb: bench prints its steps as plain lines, with no cursor escapes', async () => {
+    const run = startOnTerminal(['bench', 'wal', '--quick'], { TERM: 'dumb' });
+    const result = await finished(run.child);
+    expect(result.code).toBe(0);
+    expect(run.screen()).toContain('bench: wal');
+    expect(movesCursor(run.screen())).toBe(false);
+  }, 120_000);
+
   it('TERM=dumb: the line saying whom exec waits for is printed once, plainly', async () => {
     const db = `${tempDir()}/app.db`;
     const holder = startFixture('hold-lock', [db]);
