@@ -4,8 +4,8 @@ import { openDatabase } from '../sqlite/open-database.js';
 import type { JournalMode } from '../sqlite/options.js';
 import { packageRoot } from '../util/package-root.js';
 import { withScratchDir } from './scratch.js';
-import type { BenchOptions } from './suites.js';
-import { type BenchTable, fmt, percentile } from './table.js';
+import { num, percentile, times } from './table.js';
+import type { BenchCell, BenchOptions, BenchTable } from './types.js';
 
 /** The writer process: dblock serialized / wal, SQLite alone, or proper-lockfile (see its header). */
 // From the package root: the bundled CLI runs this module from dist/cli-bundle/chunks/.
@@ -55,9 +55,9 @@ export async function runSqliteBench(options: BenchOptions): Promise<BenchTable[
   const durationMs = options.quick ? 400 : 1500;
   const counts = [2, 4, 8];
   const tables: BenchTable[] = [];
-  const ratios: (string | number)[][] = [];
+  const ratios: BenchCell[][] = [];
   for (const regime of REGIMES) {
-    const rows: (string | number)[][] = [];
+    const rows: BenchCell[][] = [];
     const atEight = new Map<ModeKey, RunResult>();
     for (const n of counts) {
       for (const mode of MODES) {
@@ -81,7 +81,7 @@ export async function runSqliteBench(options: BenchOptions): Promise<BenchTable[
     columns: ['regime', 'baseline', 'rows/s ×', 'p99 ×', 'max ×', 'dblock fairness', 'baseline fairness'],
     rows: ratios,
   });
-  const rollback: (string | number)[][] = [];
+  const rollback: BenchCell[][] = [];
   for (const mode of MODES) {
     options.log(`bench sqlite: rollback journal, N=8, ${mode.label}`);
     const result = await measure({ n: 8, mode: mode.key, journal: 'delete', durationMs, workUs: 0, gapMs: 0 });
@@ -98,16 +98,16 @@ export async function runSqliteBench(options: BenchOptions): Promise<BenchTable[
 
 const COLUMNS = ['N', 'mode', 'rows/s', 'p50 ms', 'p99 ms', 'max ms', 'fairness (min/max)', 'busy retries', 'errors'];
 
-function cells(r: RunResult): (string | number)[] {
+function cells(r: RunResult): BenchCell[] {
   const errors = r.lost === 0 ? String(r.errors) : `${r.errors} (${r.lost} rows LOST)`;
-  return [fmt(r.rowsPerSec, 0), fmt(r.p50), fmt(r.p99), fmt(r.max, 1), fmt(r.fairness), r.busyRetries, errors];
+  return [num(r.rowsPerSec, 0), num(r.p50), num(r.p99), num(r.max, 1), num(r.fairness), r.busyRetries, errors];
 }
 
 /** dblock serialized against each baseline at N=8: below 1 is better for p99 and max, above 1 for rows/s. */
-function ratioRows(regime: string, at: Map<ModeKey, RunResult>): (string | number)[][] {
+function ratioRows(regime: string, at: Map<ModeKey, RunResult>): BenchCell[][] {
   const ours = at.get('serialized');
   if (ours === undefined) return [];
-  const rows: (string | number)[][] = [];
+  const rows: BenchCell[][] = [];
   for (const key of ['sqlite', 'flocksync'] as const) {
     const base = at.get(key);
     if (base === undefined) continue;
@@ -115,11 +115,11 @@ function ratioRows(regime: string, at: Map<ModeKey, RunResult>): (string | numbe
     rows.push([
       regime,
       label,
-      `${fmt(ours.rowsPerSec / base.rowsPerSec)}×`,
-      `${fmt(ours.p99 / base.p99)}×`,
-      `${fmt(ours.max / base.max, 3)}×`,
-      fmt(ours.fairness),
-      fmt(base.fairness),
+      times(ours.rowsPerSec / base.rowsPerSec),
+      times(ours.p99 / base.p99),
+      times(ours.max / base.max, 3),
+      num(ours.fairness),
+      num(base.fairness),
     ]);
   }
   return rows;

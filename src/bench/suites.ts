@@ -1,18 +1,4 @@
-import type { BenchTable } from './table.js';
-
-/** What every suite gets: a shorter run for `--quick`, and a progress line sink. */
-export interface BenchOptions {
-  quick: boolean;
-  log: (line: string) => void;
-}
-
-/** A named benchmark suite producing one or more tables. `quick` runs shorter (for `dblock bench --quick`). */
-export interface BenchSuite {
-  name: string;
-  /** How many progress lines (`log` calls) the suite makes: the progress bar's share for it. */
-  steps: number;
-  run: (options: BenchOptions) => Promise<BenchTable[]>;
-}
+import type { BenchSuite } from './types.js';
 
 /** Every suite, in the order `npm run bench` and `dblock bench` print them; each loads its module lazily. */
 export const SUITES: BenchSuite[] = [
