@@ -1,8 +1,8 @@
-import { BatchWriter, type BindParameters } from '../batch/batch-writer.js';
-import { type BatchWriterOptions, resolveBatchOptions } from '../batch/options.js';
 import { DblockError } from '../errors.js';
 import { withLock } from '../lock/acquire.js';
 import { FifoMutex } from '../mutex/fifo-mutex.js';
+import { BatchWriter, type BindParameters } from './batch/batch-writer.js';
+import { type BatchWriterOptions, resolveBatchOptions } from './batch/options.js';
 import type { Connection, SqliteConnection } from './connection.js';
 import { writeAtExit } from './exit-write.js';
 import type { OpenReport } from './initialise.js';

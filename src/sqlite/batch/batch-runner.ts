@@ -1,4 +1,4 @@
-import type { SqliteConnection } from '../sqlite/connection.js';
+import type { SqliteConnection } from '../connection.js';
 import { type Batch, ItemFailed, type ItemStatement, runFast, runIsolated, type SavepointStatements } from './batch.js';
 
 /** What the runner needs of a database: one write transaction per call. */

@@ -1,5 +1,5 @@
-import { DblockError } from '../errors.js';
-import type { SqliteConnection } from '../sqlite/connection.js';
+import { DblockError } from '../../errors.js';
+import type { SqliteConnection } from '../connection.js';
 import { Batch } from './batch.js';
 import { BatchRunner, type WriteTarget } from './batch-runner.js';
 import { flushOnExit, forgetOnExit } from './exit-flush.js';

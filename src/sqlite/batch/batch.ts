@@ -1,5 +1,5 @@
-import { DblockError } from '../errors.js';
-import type { SqliteConnection } from '../sqlite/connection.js';
+import { DblockError } from '../../errors.js';
+import type { SqliteConnection } from '../connection.js';
 
 /** What a batch item runs through: the writer's prepared statement (typed structurally, see STYLE 2). */
 export interface ItemStatement {

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/index.js';
-import { finished, nextMessage, startFixture } from '../helpers/processes.js';
-import { sqlite3 } from '../helpers/sqlite-files.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { openDatabase } from '../../../src/index.js';
+import { finished, nextMessage, startFixture } from '../../helpers/processes.js';
+import { sqlite3 } from '../../helpers/sqlite-files.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { INSERT, SCHEMA, track } from './helpers.js';
 
 const ROWS = 'CREATE TABLE rows (id INTEGER PRIMARY KEY, writer INTEGER NOT NULL, seq INTEGER NOT NULL, UNIQUE (writer, seq))';
