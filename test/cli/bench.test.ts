@@ -24,16 +24,24 @@ describe('dblock bench', () => {
     };
     expect(report.tables.map((t) => t.title)).toEqual([
       expect.stringContaining('Write strategies of seed 001'),
+      expect.stringContaining('Batch writer vs the raw floor, one process'),
       expect.stringContaining('4 processes writing one WAL database'),
     ]);
     expect(report.tables[0]?.rows).toHaveLength(12); // 6 strategies × WAL and rollback
+    // Issue 14's rows: 2 producer patterns × 2 sizes (plus the floor's own rows with 4 processes).
     expect(report.tables[1]?.rows).toHaveLength(4);
+    expect(report.tables[2]?.rows).toHaveLength(6);
+    for (const table of report.tables.slice(1)) {
+      const ratio = table.columns.indexOf('ratio');
+      // Numbers stay numbers in --json: rows/s and the ratio to the floor.
+      for (const row of table.rows) expect([typeof row[2], typeof row[ratio]]).toEqual(['number', 'number']);
+    }
     expect(run.stderr).toContain('bench: batch');
     // The report: a section per suite run, a chart and the table for each of its tables, nothing fetched.
     const { root } = parseReport(file);
     expect(networkReferences(root)).toEqual([]);
     const suites = byClass(root, 'suite');
-    expect(suites.map((s) => [attr(s, 'data-suite'), attr(s, 'data-tables')])).toEqual([['batch', '2']]);
+    expect(suites.map((s) => [attr(s, 'data-suite'), attr(s, 'data-tables')])).toEqual([['batch', '3']]);
     const figures = byClass(root, 'bench-table');
     expect(figures.map((f) => attr(f, 'data-title'))).toEqual(report.tables.map((t) => t.title));
     for (const [i, figure] of figures.entries()) {

@@ -22,6 +22,25 @@ export class Batch {
   readonly resolves: (() => void)[] = [];
   readonly rejects: ((err: unknown) => void)[] = [];
 
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Append one item with the settle functions of its promise; returns the new size. */
+  add(item: unknown, resolve: () => void, reject: (err: unknown) => void): number {
+    this.resolves.push(resolve);
+    this.rejects.push(reject);
+    return this.items.push(item);
+  }
+
+  /** Move the first `count` items into `into`, in order (O(size): a batch holds at most bufferSize items). */
+  moveFront(count: number, into: Batch): void {
+    const items = this.items.splice(0, count);
+    const resolves = this.resolves.splice(0, count);
+    const rejects = this.rejects.splice(0, count);
+    for (let i = 0; i < items.length; i++) into.add(items[i], resolves[i] as () => void, rejects[i] as (err: unknown) => void);
+  }
+
   resolveAll(): void {
     for (const resolve of this.resolves) resolve();
   }
