@@ -236,6 +236,7 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
     while (this.#waiting.count > 0 && this.#pending < this.capacity) {
       const before = this.#buffer.size;
       const room = Math.min(this.capacity - this.#pending, this.bufferSize - before);
+      if (room <= 0) break; // a full buffer is always sealed: never spin on one that is not
       this.#buffer = this.#waiting.admit(room, this.#buffer);
       this.#pending += this.#buffer.size - before;
       if (this.#buffer.size >= this.bufferSize || this.#pending >= this.capacity) this.#seal();
