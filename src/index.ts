@@ -1,6 +1,4 @@
 export type { BackendName, LockMode } from './backend/types.js';
-export type { BatchItem, BatchWriter, BindParameters } from './batch/batch-writer.js';
-export type { BatchWriterOptions } from './batch/options.js';
 export { DblockError, type DblockErrorCode, EXIT, LockTimeoutError } from './errors.js';
 export { declareIntent } from './intent/declare.js';
 export { IntentConflictError, type RefusalOutcome } from './intent/intent-error.js';
@@ -16,6 +14,8 @@ export { parseDuration } from './options.js';
 export { canonicalizeTarget } from './path/canonicalize.js';
 export { describeFilesystem, detectNetworkFs, type FilesystemInfo } from './path/fs-type.js';
 export { resolveLockTarget } from './path/sidecar-path.js';
+export type { BatchItem, BatchWriter, BindParameters } from './sqlite/batch/batch-writer.js';
+export type { BatchWriterOptions } from './sqlite/batch/options.js';
 export { type CheckOptions, type CheckReport, checkDatabase } from './sqlite/check.js';
 export { type CheckpointMode, type CheckpointOptions, type CheckpointReport, checkpointDatabase } from './sqlite/checkpoint.js';
 export type { SqliteConnection } from './sqlite/connection.js';
