@@ -2,6 +2,7 @@ import { accessSync, constants, lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BackendName, LockBackend, LockMode, WaitControl } from '../backend/types.js';
 import { DblockError, LockTimeoutError } from '../errors.js';
+import { boundedWait } from '../util/bounded-wait.js';
 import type { FifoMutex } from '../mutex/fifo-mutex.js';
 import { parseDuration, parseStale, resolveTimeoutMs } from '../options.js';
 import type { LockTarget, SidecarKind } from '../path/sidecar-path.js';
@@ -231,16 +232,14 @@ function connectionOf(options: LockOptions): { url: string | undefined; leaseMs:
 async function waitForMutex(mutex: FifoMutex, mode: LockMode, wait: WaitControl): Promise<boolean> {
   const remaining = wait.deadline - performance.now();
   if (remaining <= 0 || wait.signal?.aborted) return false;
-  const controller = new AbortController();
-  const timer = Number.isFinite(remaining) ? setTimeout(() => controller.abort(), remaining) : undefined;
-  const onAbort = (): void => controller.abort();
-  wait.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await mutex.acquire(mode, controller.signal);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    wait.signal?.removeEventListener('abort', onAbort);
-  }
+  const leave = new AbortController();
+  const granted = mutex.acquire(mode, leave.signal);
+  const outcome = await boundedWait(remaining, wait.signal, (wake) => {
+    granted.then(wake);
+  });
+  // Out of time or aborted: leave the queue. A grant that came first stands (the mutex decides, once).
+  if (outcome !== 'woken') leave.abort();
+  return granted;
 }
 
 function waitFailed(state: PathState, started: number, timeoutMs: number, signal: AbortSignal | undefined): DblockError {
