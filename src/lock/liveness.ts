@@ -1,6 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { boundedWait } from '../util/bounded-wait.js';
 import { createHeldFile, type LivenessState, probeHeldFile, releaseHeldFile } from '../backend/liveness-file.js';
+import { boundedWait } from '../util/bounded-wait.js';
 
 export type { LivenessState } from '../backend/liveness-file.js';
 export { removeFile as removeLivenessFile, verifyHeldFd } from '../backend/liveness-file.js';

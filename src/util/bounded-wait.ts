@@ -3,9 +3,9 @@ export type WaitOutcome = 'woken' | 'timeout' | 'aborted';
 
 /**
  * Arms the wait's wake-up: call `wake()` (at any time, any number of times) to end the wait with
- * `'woken'`. May return a function run once when the wait settles, however it ends.
+ * `'woken'`. If it returns a function, that runs once when the wait settles, however it ends.
  */
-export type ArmWake = (wake: () => void) => (() => void) | undefined | void;
+export type ArmWake = (wake: () => void) => unknown;
 
 /** Node fires a longer delay after 1 ms (TimeoutOverflowWarning): longer waits re-arm in steps of this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -25,12 +25,15 @@ export function boundedWait(ms: number, signal?: AbortSignal | undefined, arm?: 
     let timer: NodeJS.Timeout | undefined;
     let cleanup: (() => void) | undefined;
     let settled = false;
-    const settle = (outcome: WaitOutcome): void => {
-      if (settled) return;
+    const release = (): void => {
       settled = true;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       signal?.removeEventListener('abort', onAbort);
+    };
+    const settle = (outcome: WaitOutcome): void => {
+      if (settled) return;
+      release();
       const armed = cleanup;
       cleanup = undefined;
       armed?.();
@@ -49,9 +52,15 @@ export function boundedWait(ms: number, signal?: AbortSignal | undefined, arm?: 
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     armTimer(total);
-    const returned = arm?.(() => settle('woken'));
+    let returned: unknown;
+    try {
+      returned = arm?.(() => settle('woken'));
+    } catch (err) {
+      release(); // the wait rejects with arm's error, leaving nothing armed
+      throw err;
+    }
     if (typeof returned !== 'function') return;
     if (settled) returned();
-    else cleanup = returned;
+    else cleanup = returned as () => void;
   });
 }

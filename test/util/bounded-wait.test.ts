@@ -110,6 +110,17 @@ describe('boundedWait', () => {
     expect(await waiting).toBe('woken');
   });
 
+  it('a throwing arm rejects the wait and leaves no timer or listener', async () => {
+    const controller = new AbortController();
+    const before = liveTimers();
+    const waiting = boundedWait(60_000, controller.signal, () => {
+      throw new Error('arm failed');
+    });
+    await expect(waiting).rejects.toThrow('arm failed');
+    expect(liveTimers()).toBeLessThanOrEqual(before);
+    expect(abortListeners(controller.signal)).toBe(0);
+  });
+
   it('a NaN delay is no delay (never a wait without end)', async () => {
     expect(await boundedWait(Number.NaN)).toBe('timeout');
   });
