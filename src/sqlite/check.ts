@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { DblockError } from '../errors.js';
+import { DblockError, isDblockError } from '../errors.js';
 import { assertKnownOptions, resolveTimeoutMs } from '../options.js';
 import { canonicalizeTarget } from '../path/canonicalize.js';
 import { retryBusy } from './busy-retry.js';
@@ -90,7 +90,7 @@ export async function checkDatabase(path: string, options: CheckOptions = {}): P
     const control = { phase: 'open', path: canonical, deadline, started, what: 'reading the database' } as const;
     await retryBusy(() => inspect(sqlite, canonical, report, options.full === true), control);
   } catch (err) {
-    if (err instanceof DblockError && err.code === 'ELOCKTIMEOUT') throw err;
+    if (isDblockError(err) && err.code === 'ELOCKTIMEOUT') throw err;
     report.problems.push(unreadable(err, canonical));
   } finally {
     conn?.close();

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { DblockError, fromSystemError } from '../errors.js';
+import { type DblockError, fromSystemError, isDblockError } from '../errors.js';
 import type { JournalMode } from '../sqlite/options.js';
 import { findShortage } from '../util/descriptors.js';
 import { runOp } from './command-op.js';
@@ -97,7 +97,7 @@ export async function runCommandStress(
   if (failed > problems.length) problems.push(`… ${failed} of ${total} commands failed in all`);
   const integrity = await checkIntegrity(db, null).catch((err: unknown) => {
     // The command never created the target: nothing to check but the locks.
-    if (err instanceof DblockError && err.code === 'ENOINPUT')
+    if (isDblockError(err) && err.code === 'ENOINPUT')
       return { quickCheck: null, integrityCheck: null, journalMode: null, problems: [] };
     throw err;
   });

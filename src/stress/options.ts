@@ -157,7 +157,7 @@ function stressLock(options: StressOptions): StressLock {
  * for a loaded machine.
  * flock's kernel frees a killed worker's lock at once, so its waits stay as they are.
  */
-export function workerWaitMs(lock: StressLock, kills: number): number {
+function workerWaitMs(lock: StressLock, kills: number): number {
   const base = resolveTimeoutMs(undefined);
   return lock.stale === undefined ? base : base + kills * 2 * lock.stale;
 }
