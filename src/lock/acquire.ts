@@ -17,7 +17,11 @@ import { lockSlot, parseSlots } from './slots.js';
 
 /** Options of `lock()` and `withLock()`. */
 export interface LockOptions {
-  /** How long to wait: `5s`, `250ms`, a number of milliseconds, `0` = try once, `inf`. @default DBLOCK_TIMEOUT or 30s */
+  /**
+   * How long to wait: a number is milliseconds; a string needs a unit (`250ms`, `5s`, `2m`), or is `0`
+   * (try once) or `inf`. A unitless string such as `'1'` is refused (EUSAGE): write `'1s'` or `1000`.
+   * @default DBLOCK_TIMEOUT (where a bare number is seconds, as on the command line) or 30s
+   */
   timeout?: string | number | undefined;
   /** Take a shared (read) lock instead of an exclusive one. @default false */
   shared?: boolean | undefined;

@@ -38,7 +38,8 @@ export interface CheckOptions {
   full?: boolean | undefined;
   /**
    * How long to wait while another connection holds SQLite's lock so that nothing can be read (a
-   * writer in `BEGIN EXCLUSIVE`, a rollback-journal commit). `0` = try once. @default DBLOCK_TIMEOUT or 30s
+   * writer in `BEGIN EXCLUSIVE`, a rollback-journal commit). Milliseconds, or a string with a unit (`5s`);
+   * `0` = try once. @default DBLOCK_TIMEOUT or 30s
    */
   timeout?: string | number | undefined;
   /** Where the sidecars live, if not beside the database (for the `.wal-status` file). */
