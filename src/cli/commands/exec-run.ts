@@ -4,6 +4,7 @@ import { encodeIntentsEnv, INTENTS_ENV, type InheritedIntent, inheritedIntents, 
 import type { IntentHandle } from '../../intent/intent-handle.js';
 import { encodeHeldEnv, HELD_ENV, type InheritedLock, inheritedLocks } from '../../lock/held-locks.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
+import { WAIT_REPORT_ENV } from '../../lock/wait-report.js';
 import { parseCliDuration, parseCount } from '../../options.js';
 import type { CommandContext } from '../command-context.js';
 import { INHERITED_FDS_ENV, inheritedFds, isOpen, layoutChildFds } from '../inherited-fds.js';
@@ -97,6 +98,7 @@ function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: Inte
   delete env[HELD_ENV];
   delete env[INTENTS_ENV];
   delete env[INHERITED_FDS_ENV];
+  delete env[WAIT_REPORT_ENV];
   if (intent !== undefined) env[TASK_ID_ENV] = intent.taskId;
   Object.assign(env, fenceEnv(flags, held));
   const inherited = inheritedFds();
