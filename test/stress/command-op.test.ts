@@ -53,6 +53,6 @@ process.stderr.write('dblock: exclusive lock /x.lock acquired in 99.0ms\\ndblock
     expect(report.problems).toEqual([]);
     expect(readFileSync(counter, 'utf8').trim()).toBe('12');
     expect(report.lockWaitMs).not.toBeNull();
-    expect(report.lockWaitHistogram.counts.reduce((a, b) => a + b, 0)).toBe(12);
+    expect(report.lockWaitHistogram?.counts.reduce((a, b) => a + b, 0)).toBe(12);
   });
 });
