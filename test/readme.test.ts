@@ -52,7 +52,9 @@ describe('README.md: the library examples run as written on the supported Node',
     for (const { example } of blocks.filter((b) => b.marked)) {
       // TypeScript loses only its types: esnext keeps every newer syntax, so what Node rejects still fails here.
       const code =
-        example.lang === 'ts' ? (await transform(example.code, { loader: 'ts', format: 'esm', target: 'esnext' })).code : example.code;
+        example.lang === 'ts'
+          ? (await transform(example.code, { loader: 'ts', format: 'esm', target: 'esnext' })).code
+          : example.code;
       const file = join(app, `readme-line-${example.line}.mjs`);
       writeFileSync(file, code);
       try {

@@ -162,3 +162,15 @@ describe('lock waits built on it', () => {
     held.release();
   });
 });
+
+describe('timers built on it', () => {
+  it('a maxHold longer than 24.8 days does not abort the handle after 1 ms', async () => {
+    const held = await lock(join(tempDir(), 'app.db'), { maxHold: '30d' });
+    try {
+      await delay(20); // an overflowed setTimeout would have fired by now
+      expect(held.signal.aborted).toBe(false);
+    } finally {
+      held.release();
+    }
+  });
+});
