@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import type { LockMode } from '../backend/types.js';
 
 /**
@@ -22,10 +22,15 @@ export function writeWaitReport(held: WaitReport, env: NodeJS.ProcessEnv = proce
   const path = env[WAIT_REPORT_ENV];
   if (path === undefined || path === '') return;
   const line: WaitReport = { lockPath: held.lockPath, mode: held.mode, waitedMs: held.waitedMs, reentrant: held.reentrant };
+  let fd: number | undefined;
   try {
-    appendFileSync(path, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+    // O_NONBLOCK: a FIFO nobody reads fails at once (ENXIO) instead of hanging with the lock held.
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o600);
+    writeSync(fd, `${JSON.stringify(line)}\n`);
   } catch {
     // diagnostics only: a full disk or a vanished directory must not fail the locked command
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,11 +20,15 @@ describe('the lock wait of a command run under dblock exec (DBLOCK_WAIT_REPORT)'
     expect(lines).toEqual([{ lockPath: `${db}.lock`, mode: 'exclusive', waitedMs: expect.any(Number), reentrant: false }]);
   });
 
-  it('a report file that cannot be written never fails the command', async () => {
+  it('a report file that cannot be written, or a FIFO nobody reads, never fails or stalls the command', async () => {
     const dir = tempDir();
-    const env = { ...process.env, DBLOCK_WAIT_REPORT: join(dir, 'missing-dir', 'waits.jsonl') };
-    const run = await runDblock(['exec', '--db', join(dir, 'app.db'), '--', 'true'], { env });
-    expect(run.code).toBe(0);
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const report of [join(dir, 'missing-dir', 'waits.jsonl'), fifo]) {
+      const env = { ...process.env, DBLOCK_WAIT_REPORT: report };
+      const run = await runDblock(['exec', '--db', join(dir, 'app.db'), '--', 'true'], { env });
+      expect(run.code).toBe(0);
+    }
   });
 
   it('stress reads the wait from the report, whatever the human -v line says', async () => {
