@@ -49,7 +49,6 @@ function parseExecArgs(argv: readonly string[]): { values: ExecFlags; command: s
   } catch {
     return undefined;
   }
-  if (values.help) return undefined;
   const flags: Record<string, unknown> = {};
   for (const [long, { key, defaultValue }] of keys) flags[key] = values[long] ?? defaultValue;
   return { values: flags as ExecFlags, command: rest.slice(rest[end] === '--' ? end + 1 : end) };

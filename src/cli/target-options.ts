@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DblockError } from '../errors.js';
 import type { LockOptions } from '../lock/acquire.js';
+import { parseCliDuration, parseStale } from '../options.js';
 import { addOptions, type OptionSpec } from './option-spec.js';
 
 /** The flags that name a lock target. */
@@ -57,9 +58,9 @@ export function targetFromFlags(flags: TargetFlags): { target: string; options: 
       exact: flags.lock !== undefined,
       lockDir: flags.lockDir,
       backend: flags.backend as LockOptions['backend'],
-      stale: flags.stale,
+      stale: flags.stale === undefined ? undefined : parseStale(flags.stale, 'seconds'),
       url: flags.url,
-      lease: flags.lease,
+      lease: parseCliDuration(flags.lease, 'lease'),
     },
   };
 }

@@ -1,4 +1,5 @@
 import { DblockError } from '../../errors.js';
+import { parseCliDuration } from '../../options.js';
 import { canonicalizeTarget } from '../../path/canonicalize.js';
 import type { CommandContext } from '../command-context.js';
 import { lockForCommand } from '../lock-wait.js';
@@ -18,7 +19,11 @@ export async function runAppend(ctx: CommandContext, flags: AppendFlags, args: s
   const path = canonicalizeTarget(file);
   assertAppendable(file);
   const target = flags.lock ?? path;
-  const lockOptions = { exact: flags.lock !== undefined, lockDir: flags.lockDir, timeout: flags.timeout };
+  const lockOptions = {
+    exact: flags.lock !== undefined,
+    lockDir: flags.lockDir,
+    timeout: parseCliDuration(flags.timeout, 'timeout'),
+  };
   const appendBatch = async (lines: Buffer[]): Promise<void> => {
     const held = await lockForCommand(ctx, target, lockOptions);
     try {

@@ -1,5 +1,6 @@
 import type { BackendName } from '../../backend/types.js';
 import { DblockError, EXIT } from '../../errors.js';
+import { parseCliDuration } from '../../options.js';
 import { canonicalizeTarget } from '../../path/canonicalize.js';
 import { checkpointDatabase } from '../../sqlite/checkpoint.js';
 import { readHeader } from '../../sqlite/header.js';
@@ -18,7 +19,11 @@ export async function runCheckpoint(ctx: CommandContext, flags: CheckpointFlags)
   const canonical = canonicalizeTarget(path);
   // As checkpointDatabase does: a mistyped path must not leave a sidecar behind.
   if (readHeader(canonical).state === 'missing') throw new DblockError('ENOINPUT', `no such database: ${canonical}`);
-  const options = { timeout: flags.timeout, lockDir: flags.lockDir, backend: flags.backend as BackendName | undefined };
+  const options = {
+    timeout: parseCliDuration(flags.timeout, 'timeout'),
+    lockDir: flags.lockDir,
+    backend: flags.backend as BackendName | undefined,
+  };
   // Taken here to report the wait (-v, the waiting line); the library's own withLock passes through it.
   const report = await withLockForCommand(ctx, canonical, options, () => checkpointDatabase(canonical, { ...options, mode }));
   if (report.journalMode !== 'wal') {

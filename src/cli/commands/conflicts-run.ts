@@ -20,7 +20,7 @@ export async function runConflicts(ctx: CommandContext, flags: ConflictsFlags): 
 /** A duration back from now (`1h`), or a date. */
 export function parseSince(value: string, now = Date.now()): number {
   try {
-    const ms = parseDuration(value, 'since');
+    const ms = parseDuration(value, 'since', 'seconds');
     if (Number.isFinite(ms)) return now - ms;
   } catch {
     // not a duration: maybe a date

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Stream } from 'node:stream';
 import { isatty } from 'node:tty';
-import { DblockError, EXIT } from '../../errors.js';
+import { DblockError, EXIT, isDblockError } from '../../errors.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
 import type { CommandContext } from '../command-context.js';
 import type { StdioEntry } from '../inherited-fds.js';
@@ -80,7 +80,7 @@ const DEFAULT_LOST_GRACE_MS = 2000;
 
 /** The loss, plus what was done about it, as one line. */
 function lostError(reason: unknown, pid: number | undefined, graceMs: number): unknown {
-  if (!(reason instanceof DblockError)) return reason;
+  if (!isDblockError(reason)) return reason;
   const what = `sent SIGTERM to pid ${pid ?? '?'}, SIGKILL after ${(graceMs / 1000).toFixed(1)}s if it has not exited`;
   return new DblockError(reason.code, `${reason.message}; ${what}`, { cause: reason.cause, exitCode: reason.exitCode });
 }

@@ -1,6 +1,6 @@
 import type { BackendName } from '../../backend/types.js';
 import { DblockError } from '../../errors.js';
-import { resolveTimeoutMs } from '../../options.js';
+import { parseCliDuration, resolveTimeoutMs } from '../../options.js';
 import { canonicalizeTarget } from '../../path/canonicalize.js';
 import { assertSqliteHeader, readHeader } from '../../sqlite/header.js';
 import { holdsWriteLock } from '../../sqlite/initialise.js';
@@ -31,11 +31,12 @@ export async function runInit(ctx: CommandContext, flags: InitFlags): Promise<nu
   assertSqliteHeader(canonical, readHeader(canonical));
   if (migrations !== undefined) loadMigrations(migrations);
   const backend = flags.backend as BackendName | undefined;
-  const deadline = performance.now() + resolveTimeoutMs(flags.timeout);
+  const timeout = parseCliDuration(flags.timeout, 'timeout');
+  const deadline = performance.now() + resolveTimeoutMs(timeout);
   // The init lock is taken here to report the wait (-v, the waiting line); openDatabase's passes
   // through it. Under a held `.lock` (dblock exec --db), that one, as openDatabase would: lock order.
   const sidecar = holdsWriteLock(canonical, { lockDir: flags.lockDir }) ? 'lock' : 'init';
-  const lockOptions = { sidecar, timeout: flags.timeout, lockDir: flags.lockDir, backend } as const;
+  const lockOptions = { sidecar, timeout, lockDir: flags.lockDir, backend } as const;
   const db = await withLockForCommand(ctx, canonical, lockOptions, () =>
     openDatabase(canonical, {
       journalMode: journal as JournalMode | undefined,
