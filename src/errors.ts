@@ -85,23 +85,13 @@ export interface DblockErrorOptions {
 
 /**
  * The one error class dblock throws: a stable `code`, the CLI `exitCode`, the original in `cause`.
+ * `instanceof` holds for errors from this copy of the module; `isDblockError()` for any copy.
  * @example
- * try { await lock('app.db', { timeout: 0 }) } catch (e) { if (e instanceof DblockError && e.code === 'ELOCKTIMEOUT') … }
+ * try { await lock('app.db', { timeout: 0 }) } catch (e) { if (isDblockError(e, 'ELOCKTIMEOUT')) … }
  */
 export class DblockError extends Error {
   readonly code: DblockErrorCode;
   readonly exitCode: number;
-
-  /**
-   * `instanceof DblockError` also holds for an error from another copy of this module (the bundled
-   * CLI loads the SQLite and intent layers from dist/; an app may load both the ESM and a bundled
-   * copy): every DblockError carries a global brand. Subclasses keep the ordinary check.
-   */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested against
-    if (this !== DblockError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
-  }
 
   constructor(code: DblockErrorCode, message: string, options: DblockErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -110,6 +100,18 @@ export class DblockError extends Error {
     this.code = code;
     this.exitCode = options.exitCode ?? DEFAULT_EXIT[code];
   }
+}
+
+/**
+ * Whether `err` is a DblockError (with `code`, when given), from this copy of dblock or any other:
+ * the bundled CLI loads parts of dist/ beside its own copy, and an app may load both the ESM and a
+ * bundled copy. Every DblockError carries a global brand, so no `instanceof` override is needed.
+ * @example
+ * catch (e) { if (isDblockError(e, 'ELOCKTIMEOUT')) console.error('busy, try later'); else throw e; }
+ */
+export function isDblockError(err: unknown, code?: DblockErrorCode): err is DblockError {
+  if (typeof err !== 'object' || err === null || (err as { [BRAND]?: unknown })[BRAND] !== true) return false;
+  return code === undefined || (err as DblockError).code === code;
 }
 
 /** A lock wait ran out of time (or was a failed try-once). Names the holder when one is known. */
@@ -153,7 +155,7 @@ export function describeHolder(holder: HolderRecordLike): string {
 
 /** Wrap anything thrown by a system call into a DblockError with the right code and exit code. */
 export function fromSystemError(err: unknown, what: string, fallback: DblockErrorCode = 'EINTERNAL'): DblockError {
-  if (err instanceof DblockError) return err;
+  if (isDblockError(err)) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const detail = (err as Error | undefined)?.message ?? String(err);
   switch (code) {

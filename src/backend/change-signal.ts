@@ -1,4 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
+import { boundedWait, type WaitOutcome } from '../util/bounded-wait.js';
 
 /**
  * Wakes a waiter when a file is written (inotify on Linux, FSEvents/kqueue elsewhere). An event
@@ -20,22 +21,17 @@ export class ChangeSignal {
   }
 
   /** Resolve on the next change (or one that already happened), after `timeoutMs`, or on abort. */
-  next(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-    if (this.#pending || signal?.aborted) {
+  next(timeoutMs: number, signal: AbortSignal | undefined): Promise<WaitOutcome> {
+    if (this.#pending) {
       this.#pending = false;
-      return Promise.resolve();
+      return Promise.resolve('woken');
     }
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
+    return boundedWait(timeoutMs, signal, (wake) => {
+      this.#wake = wake;
+      return () => {
         this.#wake = undefined;
         this.#pending = false;
-        resolve();
       };
-      const timer = setTimeout(done, timeoutMs);
-      signal?.addEventListener('abort', done, { once: true });
-      this.#wake = done;
     });
   }
 

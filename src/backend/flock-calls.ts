@@ -1,9 +1,6 @@
 import fsExt from 'fs-ext';
 import { fromSystemError } from '../errors.js';
 
-/** flock(2) operations as fs-ext names them. */
-export type FlockOp = 'sh' | 'ex' | 'shnb' | 'exnb' | 'un';
-
 /** A non-blocking flock: true when taken, false when someone else holds it; other errors throw. */
 export function tryFlock(fd: number, op: 'shnb' | 'exnb'): boolean {
   try {

@@ -1,3 +1,5 @@
+import { boundedWait } from '../util/bounded-wait.js';
+
 /** First poll delay: a lock held for a single short transaction is often free again within a millisecond. */
 export const POLL_START_MS = 1;
 /** Base delay stops doubling here; with jitter a poll is never more than 50 ms away. */
@@ -26,20 +28,6 @@ export class PollSchedule {
 }
 
 /** Sleep `ms` without blocking the event loop. Resolves false (at once) when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve(false);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export async function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return (await boundedWait(ms, signal)) === 'timeout';
 }

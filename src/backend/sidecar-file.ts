@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
-import { DblockError, fromSystemError } from '../errors.js';
+import { DblockError, fromSystemError, isDblockError } from '../errors.js';
 
 const { O_RDWR, O_RDONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
 // O_NONBLOCK: a FIFO planted as a sidecar must not hang open(2); it is refused by the fstat check.
@@ -30,7 +30,7 @@ export function openSidecarFile(path: string, initial: Buffer): SidecarFile {
     }
     return { fd, writable };
   } catch (err) {
-    if (err instanceof DblockError) throw err;
+    if (isDblockError(err)) throw err;
     if (!ACCESS_OR_EXISTS.has((err as NodeJS.ErrnoException).code ?? '')) throw openError(err, path);
     createError = err;
   }

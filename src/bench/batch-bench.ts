@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { runBatchContention } from './batch-contention.js';
+import { runProducerBench } from './batch-producer-bench.js';
 import {
   type Budget,
   type Journal,
@@ -31,10 +32,11 @@ const PAIRS: Pair[] = [
   })),
 ];
 
-/** Seed 001's strategy table measured here, then writers in several processes. */
+/** Seed 001's strategy table measured here, then issue 14's producer patterns in one and in four processes. */
 export async function runBatchBench(options: Options): Promise<BenchTable[]> {
   return withScratchDir('dblock-batch-bench-', async (dir) => [
     await strategies(dir, options),
+    await runProducerBench(dir, options),
     await runBatchContention(dir, options),
   ]);
 }

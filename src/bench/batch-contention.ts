@@ -1,52 +1,82 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import { openDatabase } from '../sqlite/open-database.js';
-import { TURNS_SCHEMA } from './batch-strategies.js';
+import { PRODUCERS, SIZES } from './batch-producer-bench.js';
+import { createEvDatabase, type ProducerRun } from './batch-producers.js';
 import { benchWorker } from './paths.js';
-import { num, times } from './table.js';
+import { median, num, times } from './table.js';
 import type { BenchCell, BenchTable, BenchOptions as Options } from './types.js';
 
 const PROCESSES = 4;
 
-const STRATEGIES = [
-  { name: 'sync batched (raw floor)', strategy: 'sync', k: 10 },
-  { name: 'async single (db.write)', strategy: 'single', k: 1 },
-  { name: 'async batched (batchWriter)', strategy: 'batched', k: 10 },
-  { name: 'async batched (batchWriter)', strategy: 'batched', k: 100 },
-] as const;
+/** Rows per second of all processes together, and the slowest process's rate over the fastest's. */
+interface Contended {
+  rate: number;
+  fairness: number;
+}
 
-/** Four processes logging turns into one WAL database at once, each through one strategy. */
+/**
+ * Four processes writing one WAL database at once, each through the same strategy: the raw floor
+ * (blocking flockSync) and a batch writer per process fed by each producer pattern, interleaved.
+ */
 export async function runBatchContention(dir: string, { quick, log }: Options): Promise<BenchTable> {
-  const ms = quick ? 500 : 2000;
-  const rows: BenchCell[][] = [];
-  let floor = Number.NaN;
-  for (const [i, s] of STRATEGIES.entries()) {
-    log(`  ${PROCESSES} processes, ${s.name}, ${s.k} row(s) per transaction…`);
-    const path = join(dir, `c${i}.db`);
-    await (await openDatabase(path, { migrations: [TURNS_SCHEMA] })).close();
-    const results = await runWorkers(path, s.strategy, s.k, ms);
-    // Each process's rate over its own run (a batch writer's includes its final drain).
-    const rates = results.map((r) => r.rows / (r.ms / 1000));
-    const total = rates.reduce((a, b) => a + b, 0);
-    if (i === 0) floor = total;
-    rows.push([s.name, s.k, num(total, 0), num(Math.min(...rates) / Math.max(...rates)), times(total / floor)]);
+  const reps = quick ? 1 : 3;
+  const count = quick ? 5000 : 30_000;
+  let files = 0;
+  const once = async (run: ProducerRun): Promise<Contended> => {
+    const path = join(dir, `c${files++}.db`);
+    await createEvDatabase(path);
+    const ms = await runWorkers(path, run, count);
+    const rates = ms.map((m) => count / (m / 1000));
+    return { rate: (PROCESSES * count) / (Math.max(...ms) / 1000), fairness: Math.min(...rates) / Math.max(...rates) };
+  };
+  const out: BenchCell[][] = [];
+  for (const size of SIZES) {
+    log(`  ${PROCESSES} processes, bufferSize ${size.bufferSize} / capacity ${size.capacity}: floor vs both producers…`);
+    const runs: ProducerRun[] = [{ producer: 'floor', ...size }, ...PRODUCERS.map((p) => ({ ...size, producer: p.producer }))];
+    const results = runs.map((): Contended[] => []);
+    for (let rep = 0; rep < reps; rep++) {
+      for (const [i, run] of runs.entries()) results[i]?.push(await once(run));
+    }
+    const floor = median((results[0] ?? []).map((r) => r.rate));
+    const labels = ['raw floor (flockSync)', ...PRODUCERS.map((p) => p.label)];
+    for (const [i, label] of labels.entries()) {
+      const rate = median((results[i] ?? []).map((r) => r.rate));
+      const fairness = median((results[i] ?? []).map((r) => r.fairness));
+      out.push([label, `${size.bufferSize} / ${size.capacity}`, num(rate, 0), num(fairness), times(rate / floor)]);
+    }
   }
   return {
-    title: `${PROCESSES} processes writing one WAL database at once (${ms / 1000}s each)`,
+    title: `${PROCESSES} processes writing one WAL database at once (${count.toLocaleString('en-US')} rows each, median of ${reps})`,
     keyColumns: 2,
-    columns: ['strategy', 'rows/txn', 'rows/s (all processes)', 'fairness min/max', 'vs raw floor'],
-    rows,
-    notes: ['Every transaction takes the sidecar lock; the raw floor waits for it in a blocking flockSync.'],
+    columns: ['producer', 'bufferSize / capacity', 'rows/s (all processes)', 'fairness min/max', 'vs raw floor'],
+    rows: out,
+    notes: [
+      'Every transaction takes the sidecar lock; the raw floor waits for it in a blocking flockSync, the batch writer never blocks. rows/s = all rows over the slowest process’s time.',
+    ],
   };
 }
 
-async function runWorkers(path: string, strategy: string, k: number, ms: number): Promise<{ rows: number; ms: number }[]> {
-  const args = [path, strategy, String(k), String(ms)];
-  const children = Array.from({ length: PROCESSES }, () => fork(benchWorker('batch-worker.js'), args, { stdio: 'ignore' }));
-  await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
-  const results = children.map(
-    (child) => new Promise<{ rows: number; ms: number }>((resolve) => child.once('message', (m) => resolve(m as never))),
-  );
-  for (const child of children) child.send('go');
-  return Promise.all(results);
+/** Fork the writers, start them together once all are ready, and collect each one's milliseconds. */
+async function runWorkers(path: string, run: ProducerRun, count: number): Promise<number[]> {
+  const children = Array.from({ length: PROCESSES }, (_, w) => {
+    const args = [path, String(w), run.producer, String(run.bufferSize), String(run.capacity), String(count)];
+    return fork(benchWorker('batch-worker.js'), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  });
+  const exited = children.map((child) => new Promise<void>((resolve) => child.once('exit', () => resolve())));
+  try {
+    await Promise.all(children.map((child) => nextMessage(child)));
+    const results = children.map((child) => nextMessage(child));
+    for (const child of children) child.send('go');
+    return (await Promise.all(results)).map((m) => (m as { ms: number }).ms);
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill();
+    await Promise.all(exited);
+  }
+}
+
+function nextMessage(child: ReturnType<typeof fork>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`a bench writer exited early (code ${code})`)));
+  });
 }

@@ -3,6 +3,7 @@ import { type LockOptions, lock, withLock } from '../lock/acquire.js';
 import { selectBackend } from '../lock/backends.js';
 import { readHolder } from '../lock/holder-record.js';
 import type { LockHandle } from '../lock/lock-handle.js';
+import { writeWaitReport } from '../lock/wait-report.js';
 import { resolveLockTarget } from '../path/sidecar-path.js';
 import type { CommandContext } from './command-spec.js';
 
@@ -55,6 +56,7 @@ export function reportAcquired(ctx: CommandContext, held: LockHandle): void {
   const how = held.reentrant ? 'already held by an ancestor; passing through' : `acquired in ${held.waitedMs.toFixed(1)}ms`;
   const after = held.waitedFor === undefined ? '' : ` (waited for ${describeHolder(held.waitedFor)})`;
   ctx.out.verbose(`${held.mode} lock ${held.lockPath} ${how}${after}`);
+  writeWaitReport(held);
 }
 
 /** The waiting line's timer; `stop()` cancels it and erases a line drawn in place. */

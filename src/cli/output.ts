@@ -1,5 +1,5 @@
 import { isatty } from 'node:tty';
-import { DblockError } from '../errors.js';
+import { isDblockError } from '../errors.js';
 import { explainResourceError } from './resource-error.js';
 
 /** Where a command writes; tests pass their own. */
@@ -100,7 +100,7 @@ export class Output {
     const err = explainResourceError(thrown);
     const used = this.#report(err, exitCode);
     const message = err instanceof Error ? err.message : String(err);
-    this.io.stderr(`dblock: ${err instanceof DblockError ? '' : 'internal error: '}${message}\n`);
+    this.io.stderr(`dblock: ${isDblockError(err) ? '' : 'internal error: '}${message}\n`);
     if (this.flags.debug && err instanceof Error && err.stack) this.io.stderr(`${err.stack}\n`);
     return used;
   }
@@ -120,7 +120,7 @@ export class Output {
 
   /** The JSON error object (with --json); returns the exit code really used. */
   #report(err: unknown, exitCode: number | undefined): number {
-    const dblockError = err instanceof DblockError ? err : undefined;
+    const dblockError = isDblockError(err) ? err : undefined;
     const used = exitCode ?? dblockError?.exitCode ?? 70;
     if (this.json) {
       const code = dblockError?.code ?? 'EINTERNAL';

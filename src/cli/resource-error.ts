@@ -1,4 +1,4 @@
-import { DblockError, descriptorShortageError } from '../errors.js';
+import { descriptorShortageError, isDblockError } from '../errors.js';
 import { findShortage, outOfDescriptors } from '../util/descriptors.js';
 
 /** Codes of failures that can hide a descriptor shortage (the errno is lost on the way). */
@@ -11,7 +11,7 @@ const MAY_HIDE_SHORTAGE = new Set(['SQLITE_CANTOPEN', 'MODULE_NOT_FOUND', 'ERR_M
  * Anything else is returned as it is.
  */
 export function explainResourceError(err: unknown): unknown {
-  if (err instanceof DblockError && err.code === 'EOSERR') return err;
+  if (isDblockError(err) && err.code === 'EOSERR') return err;
   const shortage = findShortage(err);
   if (shortage !== undefined) return descriptorShortageError(shortage.code, describeCall(shortage), err);
   if (!mayHideShortage(err)) return err;
@@ -26,7 +26,7 @@ function describeCall(err: NodeJS.ErrnoException): string {
 }
 
 function mayHideShortage(err: unknown): boolean {
-  if (!(err instanceof DblockError) || err.code === 'EINTERNAL') return true;
+  if (!isDblockError(err) || err.code === 'EINTERNAL') return true;
   for (let at: unknown = err, depth = 0; at !== undefined && at !== null && depth < 8; depth++) {
     const code = (at as { code?: unknown }).code;
     if (typeof code === 'string' && MAY_HIDE_SHORTAGE.has(code)) return true;

@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { HOLDER_FILE } from '../backend/lock-dir-fs.js';
 import { DblockError } from '../errors.js';
 import type { LockOptions } from '../lock/acquire.js';
+import { parseCliDuration, parseStale } from '../options.js';
 
 /** The flags that name a lock target. */
 export interface TargetFlags {
@@ -29,9 +30,9 @@ export function targetFromFlags(flags: TargetFlags): { target: string; options: 
       exact: flags.lock !== undefined,
       lockDir: flags.lockDir,
       backend: flags.backend as LockOptions['backend'],
-      stale: flags.stale,
+      stale: flags.stale === undefined ? undefined : parseStale(flags.stale, 'seconds'),
       url: flags.url,
-      lease: flags.lease,
+      lease: parseCliDuration(flags.lease, 'lease'),
     },
   };
 }

@@ -5,6 +5,7 @@ import { DblockError, LockTimeoutError } from '../errors.js';
 import type { FifoMutex } from '../mutex/fifo-mutex.js';
 import { parseDuration, parseStale, resolveTimeoutMs } from '../options.js';
 import type { LockTarget, SidecarKind } from '../path/sidecar-path.js';
+import { boundedWait } from '../util/bounded-wait.js';
 import { selectBackend } from './backends.js';
 import { type HeldToken, runHolding } from './held-locks.js';
 import { HolderRecordWriter } from './holder-record.js';
@@ -16,7 +17,11 @@ import { lockSlot, parseSlots } from './slots.js';
 
 /** Options of `lock()` and `withLock()`. */
 export interface LockOptions {
-  /** How long to wait: `5s`, `250ms`, a number of milliseconds, `0` = try once, `inf`. @default DBLOCK_TIMEOUT or 30s */
+  /**
+   * How long to wait: a number is milliseconds; a string needs a unit (`250ms`, `5s`, `2m`), or is `0`
+   * (try once) or `inf`. A unitless string such as `'1'` is refused (EUSAGE): write `'1s'` or `1000`.
+   * @default DBLOCK_TIMEOUT (where a bare number is seconds, as on the command line) or 30s
+   */
   timeout?: string | number | undefined;
   /** Take a shared (read) lock instead of an exclusive one. @default false */
   shared?: boolean | undefined;
@@ -231,16 +236,14 @@ function connectionOf(options: LockOptions): { url: string | undefined; leaseMs:
 async function waitForMutex(mutex: FifoMutex, mode: LockMode, wait: WaitControl): Promise<boolean> {
   const remaining = wait.deadline - performance.now();
   if (remaining <= 0 || wait.signal?.aborted) return false;
-  const controller = new AbortController();
-  const timer = Number.isFinite(remaining) ? setTimeout(() => controller.abort(), remaining) : undefined;
-  const onAbort = (): void => controller.abort();
-  wait.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await mutex.acquire(mode, controller.signal);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    wait.signal?.removeEventListener('abort', onAbort);
-  }
+  const leave = new AbortController();
+  const granted = mutex.acquire(mode, leave.signal);
+  const outcome = await boundedWait(remaining, wait.signal, (wake) => {
+    granted.then(wake);
+  });
+  // Out of time or aborted: leave the queue. A grant that came first stands (the mutex decides, once).
+  if (outcome !== 'woken') leave.abort();
+  return granted;
 }
 
 function waitFailed(state: PathState, started: number, timeoutMs: number, signal: AbortSignal | undefined): DblockError {

@@ -28,11 +28,36 @@ export function heldInContext(lockPath: string): LockMode | undefined {
   return token === undefined || token.released ? undefined : token.mode;
 }
 
-/** Run `fn` in an async context that holds `lockPath` (until `token.released`), so nested acquisitions pass through. */
+/** Calls of `runHolding` whose `fn` has not settled yet. */
+let running = 0;
+
+/**
+ * Run `fn` in an async context that holds `lockPath` (until `token.released`), so nested acquisitions pass through.
+ * While the context is tracked, Node runs a promise hook on every promise the process makes (Node 20:
+ * ~0.5 µs each, a third of a batch writer's cost per item): tracking stops when the last `fn` settles,
+ * and the next call starts it again. Nothing is lost: outside every `fn` no context holds a live token.
+ */
 export function runHolding<T>(lockPath: string, token: HeldToken, fn: () => T): T {
   const next = new Map(context.getStore());
   next.set(lockPath, token);
-  return context.run(next, fn);
+  running += 1;
+  let result: T;
+  try {
+    result = context.run(next, fn);
+  } catch (err) {
+    settled();
+    throw err;
+  }
+  if (typeof (result as { then?: unknown } | null)?.then !== 'function') {
+    settled();
+    return result;
+  }
+  return Promise.resolve(result).finally(settled) as T;
+}
+
+function settled(): void {
+  running -= 1;
+  if (running === 0) context.disable();
 }
 
 let inherited: Map<string, InheritedLock> | undefined;

@@ -72,7 +72,7 @@ function fittingPrefix(fields: { pid: number; host: string; command: string; ver
 }
 
 /** Parse a sidecar's bytes; undefined when there is no (valid) record. */
-export function parseHolderRecord(bytes: Buffer | undefined): HolderRecord | undefined {
+function parseHolderRecord(bytes: Buffer | undefined): HolderRecord | undefined {
   if (bytes === undefined) return undefined;
   const text = bytes.toString('utf8').trim();
   if (!text.startsWith('{')) return undefined;
@@ -96,7 +96,7 @@ export function parseHolderRecord(bytes: Buffer | undefined): HolderRecord | und
  * The record unless it is visibly stale: a pid that no longer exists on this host. (Only for naming
  * the holder in messages: whether the lock is held is always decided by the OS lock.)
  */
-export function unlessStale(record: HolderRecord | undefined): HolderRecord | undefined {
+function unlessStale(record: HolderRecord | undefined): HolderRecord | undefined {
   if (record === undefined || record.host !== hostname()) return record;
   try {
     process.kill(record.pid, 0);

@@ -1,5 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { createHeldFile, type LivenessState, probeHeldFile, releaseHeldFile } from '../backend/liveness-file.js';
+import { boundedWait } from '../util/bounded-wait.js';
 
 export type { LivenessState } from '../backend/liveness-file.js';
 export { removeFile as removeLivenessFile, verifyHeldFd } from '../backend/liveness-file.js';
@@ -71,16 +72,11 @@ export async function waitForRelease(paths: readonly string[], until: number, si
       if (changed || signal?.aborted || paths.some((path) => probeHeldFile(path) !== 'held')) return;
       const left = until - Date.now();
       if (left <= 0) return;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', done);
+      await boundedWait(Math.min(left, delay * (0.5 + Math.random())), signal, (woken) => {
+        wake = woken;
+        return () => {
           wake = undefined;
-          resolve();
         };
-        const timer = setTimeout(done, Math.min(left, delay * (0.5 + Math.random())));
-        signal?.addEventListener('abort', done, { once: true });
-        wake = done;
       });
     }
   } finally {

@@ -1,5 +1,6 @@
 import type { LockMode } from '../backend/types.js';
 import { DblockError } from '../errors.js';
+import { boundedWait } from '../util/bounded-wait.js';
 import type { HolderRecord } from './holder-record.js';
 
 /** What a handle knows when it is made. */
@@ -134,13 +135,18 @@ export class LockHandle implements Disposable, AsyncDisposable {
    */
   withMaxHold(maxHoldMs: number, text: string): LockHandle {
     const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort(new DblockError('EMAXHOLD', `held ${this.lockPath} for ${text} (maxHold): giving up`));
-    }, maxHoldMs);
+    let stop = (): void => {};
+    // boundedWait, not a bare setTimeout: a cap over 24.8 days would otherwise fire after 1 ms.
+    void boundedWait(maxHoldMs, undefined, (wake) => {
+      stop = wake;
+    }).then((outcome) => {
+      if (outcome === 'timeout')
+        controller.abort(new DblockError('EMAXHOLD', `held ${this.lockPath} for ${text} (maxHold): giving up`));
+    });
     return this.#succeed((own) => ({
       signal: AbortSignal.any([this.signal, controller.signal]),
       release: () => {
-        clearTimeout(timer);
+        stop();
         own?.();
       },
     }));

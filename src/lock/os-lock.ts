@@ -1,4 +1,5 @@
 import type { LockMode, LockResource, WaitControl } from '../backend/types.js';
+import { boundedWait } from '../util/bounded-wait.js';
 import { type HolderRecord, HolderRecordWriter, readHolder } from './holder-record.js';
 import type { PathState } from './path-state.js';
 
@@ -104,22 +105,12 @@ export function writeRecordQuietly(state: PathState, record: () => Buffer): void
 
 /** Whether `promise` settles before the wait's deadline or abort. */
 async function settledWithin(promise: Promise<void>, wait: WaitControl): Promise<boolean> {
-  if (wait.signal?.aborted) return false;
   const remaining = wait.deadline - performance.now();
   if (remaining <= 0) return false;
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const expired = new Promise<false>((resolve) => {
-    if (Number.isFinite(remaining)) timer = setTimeout(() => resolve(false), remaining);
-    onAbort = () => resolve(false);
-    wait.signal?.addEventListener('abort', onAbort, { once: true });
+  const outcome = await boundedWait(remaining, wait.signal, (wake) => {
+    promise.then(wake, wake);
   });
-  try {
-    return await Promise.race([promise.then(() => true as const), expired]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    if (onAbort !== undefined) wait.signal?.removeEventListener('abort', onAbort);
-  }
+  return outcome === 'woken';
 }
 
 function recordWriterFor(command: string | undefined): HolderRecordWriter {

@@ -82,17 +82,3 @@ export class FifoMutex {
     }
   }
 }
-
-/** One FifoMutex per key (a canonical lock path), created on first use and kept. */
-export class KeyedMutex {
-  readonly #byKey = new Map<string, FifoMutex>();
-
-  get(key: string): FifoMutex {
-    let mutex = this.#byKey.get(key);
-    if (mutex === undefined) {
-      mutex = new FifoMutex();
-      this.#byKey.set(key, mutex);
-    }
-    return mutex;
-  }
-}

@@ -1,6 +1,6 @@
 import { accessSync, constants, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DblockError } from '../errors.js';
+import { DblockError, isDblockError } from '../errors.js';
 
 /**
  * Check before a long run that the report can be written at `path`: its directory exists and is
@@ -16,7 +16,7 @@ export function checkReportPath(path: string): string {
       throw new DblockError('EREPORT', `cannot write the report ${path}: ${dir} is not a directory`);
     accessSync(dir, constants.W_OK);
   } catch (err) {
-    if (err instanceof DblockError) throw err;
+    if (isDblockError(err)) throw err;
     throw new DblockError(
       'EREPORT',
       `cannot write the report ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'} on ${dir}`,

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { DblockError } from '../errors.js';
+import { DblockError, isDblockError } from '../errors.js';
 import { assertKnownOptions, resolveTimeoutMs } from '../options.js';
 import { canonicalizeTarget } from '../path/canonicalize.js';
 import { retryBusy } from './busy-retry.js';
@@ -38,7 +38,8 @@ export interface CheckOptions {
   full?: boolean | undefined;
   /**
    * How long to wait while another connection holds SQLite's lock so that nothing can be read (a
-   * writer in `BEGIN EXCLUSIVE`, a rollback-journal commit). `0` = try once. @default DBLOCK_TIMEOUT or 30s
+   * writer in `BEGIN EXCLUSIVE`, a rollback-journal commit). Milliseconds, or a string with a unit (`5s`);
+   * `0` = try once. @default DBLOCK_TIMEOUT or 30s
    */
   timeout?: string | number | undefined;
   /** Where the sidecars live, if not beside the database (for the `.wal-status` file). */
@@ -90,7 +91,7 @@ export async function checkDatabase(path: string, options: CheckOptions = {}): P
     const control = { phase: 'open', path: canonical, deadline, started, what: 'reading the database' } as const;
     await retryBusy(() => inspect(sqlite, canonical, report, options.full === true), control);
   } catch (err) {
-    if (err instanceof DblockError && err.code === 'ELOCKTIMEOUT') throw err;
+    if (isDblockError(err) && err.code === 'ELOCKTIMEOUT') throw err;
     report.problems.push(unreadable(err, canonical));
   } finally {
     conn?.close();

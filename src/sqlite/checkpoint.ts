@@ -18,7 +18,7 @@ export type CheckpointMode = (typeof CHECKPOINT_MODES)[number];
 export interface CheckpointOptions {
   /** @default 'passive' */
   mode?: CheckpointMode | undefined;
-  /** How long to wait for the write lock. @default DBLOCK_TIMEOUT or 30s */
+  /** How long to wait for the write lock: milliseconds, or a string with a unit (`5s`). @default DBLOCK_TIMEOUT or 30s */
   timeout?: string | number | undefined;
   lockDir?: string | undefined;
   backend?: BackendName | undefined;

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchWriter, type BindParameters } from '../batch/batch-writer.js';
-import { type BatchWriterOptions, resolveBatchOptions } from '../batch/options.js';
 import { DblockError } from '../errors.js';
 import { lock } from '../lock/acquire.js';
 import type { LockHandle } from '../lock/lock-handle.js';
 import { FifoMutex } from '../mutex/fifo-mutex.js';
+import { BatchWriter, type BindParameters } from './batch/batch-writer.js';
+import { type BatchWriterOptions, resolveBatchOptions } from './batch/options.js';
 import { backoffMs, busyTimeout } from './busy-retry.js';
 import type { Connection, SqliteConnection, SqliteStatement } from './connection.js';
 import { writeAtExit } from './exit-write.js';

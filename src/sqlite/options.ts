@@ -34,7 +34,7 @@ export interface OpenDatabaseOptions {
   /**
    * How long any wait may last: opening and initialising (dblock's locks and SQLite's own, held by
    * another connection), and each write (the lock, SQLITE_BUSY retries at BEGIN and COMMIT). `5s`,
-   * `250ms`, a number of milliseconds, `0` = try once, `inf`. The same name as `lock()`'s.
+   * `250ms`, a number of milliseconds, `0` = try once, `inf` (a string needs a unit). The same name as `lock()`'s.
    * @default DBLOCK_TIMEOUT or 30s
    */
   timeout?: number | string | undefined;

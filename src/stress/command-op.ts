@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
+import { readWaitReports, WAIT_REPORT_ENV } from '../lock/wait-report.js';
 import { toSharedClock } from './protocol.js';
 
 const STDERR_TAIL_BYTES = 2000;
-/** `dblock exec --verbose` says how long the lock took: `… acquired in 1.2ms (waited for pid …)`. */
-const ACQUIRED = /^dblock: \w+ lock .* acquired in ([\d.]+)ms.*\n?/m;
 
 /** How one operation of a user-command stress run went. */
 export interface OpResult {
@@ -15,7 +15,7 @@ export interface OpResult {
   readonly latencyMs: number;
   /** The lock wait `dblock exec` reported (undefined when the command ran without it). */
   readonly waitMs: number | undefined;
-  /** The end of the operation's stderr, without dblock's own verbose line. */
+  /** The end of the operation's stderr. */
   readonly stderr: string;
   /** Why it could not be started (spawn's 'error'), if so. */
   readonly error?: NodeJS.ErrnoException;
@@ -23,14 +23,22 @@ export interface OpResult {
 
 /**
  * Run one operation (`argv`, with `env` added) to its end; stdout is dropped, stderr kept for a failure
- * report. While it runs, its process is in `running` (so the runner can stop it).
+ * report. While it runs, its process is in `running` (so the runner can stop it). With `waitReport`
+ * (a file that must not exist yet), `dblock exec` writes its lock wait there (DBLOCK_WAIT_REPORT):
+ * read, then removed, when the operation ends.
  */
-export function runOp(argv: readonly string[], env: Record<string, string>, running?: Set<ChildProcess>): Promise<OpResult> {
+export function runOp(
+  argv: readonly string[],
+  env: Record<string, string>,
+  running?: Set<ChildProcess>,
+  waitReport?: string,
+): Promise<OpResult> {
   const started = performance.now();
   const [file, ...args] = argv as [string, ...string[]];
+  const reportEnv = waitReport === undefined ? {} : { [WAIT_REPORT_ENV]: waitReport };
   return new Promise((resolve) => {
     let stderr = '';
-    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env, ...reportEnv } });
     running?.add(child);
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL_BYTES);
@@ -41,13 +49,13 @@ export function runOp(argv: readonly string[], env: Record<string, string>, runn
       if (finished) return;
       finished = true;
       running?.delete(child);
-      const waited = ACQUIRED.exec(stderr);
+      const latencyMs = performance.now() - started;
       resolve({
         status,
         startedAt: toSharedClock(started),
-        latencyMs: performance.now() - started,
-        waitMs: waited === null ? undefined : Number(waited[1]),
-        stderr: stderr.replace(ACQUIRED, '').trim(),
+        latencyMs,
+        waitMs: waitReport === undefined ? undefined : takeWait(waitReport),
+        stderr: stderr.trim(),
         ...(error === undefined ? {} : { error }),
       });
     };
@@ -67,4 +75,11 @@ export function runOp(argv: readonly string[], env: Record<string, string>, runn
       child.stderr?.destroy(); // or the pipe the orphan holds keeps this process alive
     });
   });
+}
+
+/** The wait of the operation's lock (its first line: `exec --db` takes one), and the file removed. */
+function takeWait(path: string): number | undefined {
+  const [report] = readWaitReports(path);
+  rmSync(path, { force: true });
+  return report?.waitedMs;
 }

@@ -1,5 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { DblockError, fromSystemError } from '../errors.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DblockError, fromSystemError, isDblockError } from '../errors.js';
 import type { JournalMode } from '../sqlite/options.js';
 import { findShortage } from '../util/descriptors.js';
 import { runOp } from './command-op.js';
@@ -34,8 +37,9 @@ export async function runCommandStress(
     ...(lockDir === undefined ? [] : ['--lock-dir', lockDir]),
     ...(stale === undefined ? [] : ['--stale', `${stale}ms`]),
   ];
-  const prefix =
-    opts.mode === 'unsafe' ? [] : [process.execPath, dblockBin(), 'exec', '--verbose', '--db', db, ...lockFlags, '--'];
+  const prefix = opts.mode === 'unsafe' ? [] : [process.execPath, dblockBin(), 'exec', '--db', db, ...lockFlags, '--'];
+  // dblock exec reports each lock wait as JSON in a file of its own (DBLOCK_WAIT_REPORT), not in -v's wording.
+  const reports = opts.mode === 'unsafe' ? undefined : mkdtempSync(join(tmpdir(), 'dblock-stress-waits-'));
   const total = opts.workers * opts.ops;
   const latencies: number[] = [];
   const waits: number[] = [];
@@ -49,7 +53,8 @@ export async function runCommandStress(
   const lane = async (worker: number): Promise<void> => {
     for (let op = 0; op < opts.ops && !opts.signal?.aborted && shortage === undefined; op++) {
       const env = { DBLOCK_WORKER: String(worker), DBLOCK_OP: String(op), DBLOCK_DB: db };
-      const result = await runOp([...prefix, ...command], env, running);
+      const report = reports === undefined ? undefined : join(reports, `${worker}-${op}.jsonl`);
+      const result = await runOp([...prefix, ...command], env, running, report);
       if (opts.signal?.aborted) return;
       if (findShortage(result.error) !== undefined) {
         shortage ??= fromSystemError(result.error, `starting operation ${op} of stress worker ${worker}`);
@@ -89,6 +94,7 @@ export async function runCommandStress(
   } finally {
     opts.signal?.removeEventListener('abort', onStop);
     clearTimeout(grace);
+    if (reports !== undefined) rmSync(reports, { recursive: true, force: true });
   }
   throwIfStopped(opts.signal);
   if (shortage !== undefined) throw shortage;
@@ -97,7 +103,7 @@ export async function runCommandStress(
   if (failed > problems.length) problems.push(`… ${failed} of ${total} commands failed in all`);
   const integrity = await checkIntegrity(db, null).catch((err: unknown) => {
     // The command never created the target: nothing to check but the locks.
-    if (err instanceof DblockError && err.code === 'ENOINPUT')
+    if (isDblockError(err) && err.code === 'ENOINPUT')
       return { quickCheck: null, integrityCheck: null, journalMode: null, problems: [] };
     throw err;
   });

@@ -3,6 +3,7 @@ import { DEFAULTS, STRESS_MODES } from '../defaults.js';
 import { DblockError } from '../errors.js';
 import { selectBackend } from '../lock/backends.js';
 import { parseStale, resolveTimeoutMs } from '../options.js';
+import { boundedWait } from '../util/bounded-wait.js';
 import type { StressTimeline } from './timeline.js';
 
 /**
@@ -154,7 +155,7 @@ function stressLock(options: StressOptions): StressLock {
  * for a loaded machine.
  * flock's kernel frees a killed worker's lock at once, so its waits stay as they are.
  */
-export function workerWaitMs(lock: StressLock, kills: number): number {
+function workerWaitMs(lock: StressLock, kills: number): number {
   const base = resolveTimeoutMs(undefined);
   return lock.stale === undefined ? base : base + kills * 2 * lock.stale;
 }
@@ -175,16 +176,15 @@ export function throwIfStopped(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new DblockError('EABORTED', `stress run stopped (${String(signal.reason ?? 'aborted')})`);
 }
 
-/** Resolves when `signal` aborts (never without one); `off()` stops listening. */
+/** Resolves when `signal` aborts (never without one); `off()` stops listening (and resolves nothing). */
 export function whenStopped(signal: AbortSignal | undefined): { stopped: Promise<void>; off: () => void } {
-  if (signal === undefined) return { stopped: new Promise<void>(() => {}), off: () => {} };
-  let onAbort = (): void => {};
-  const stopped = new Promise<void>((resolve) => {
-    onAbort = () => resolve();
+  let off = (): void => {};
+  const ended = boundedWait(Number.POSITIVE_INFINITY, signal, (wake) => {
+    off = wake;
   });
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  return { stopped, off: () => signal.removeEventListener('abort', onAbort) };
+  // Only an abort resolves `stopped`: off() ends the wait (listener gone) but leaves `stopped` pending.
+  const stopped = ended.then((outcome) => (outcome === 'aborted' ? undefined : new Promise<void>(() => {})));
+  return { stopped, off: () => off() };
 }
 
 function atLeast(name: string, value: number, min: number): number {

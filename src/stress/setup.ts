@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DblockError } from '../errors.js';
+import { isDblockError } from '../errors.js';
 import { canonicalizeTarget } from '../path/canonicalize.js';
 import { openDatabase } from '../sqlite/open-database.js';
 import type { JournalMode } from '../sqlite/options.js';
@@ -54,7 +54,7 @@ export async function currentJournalMode(db: string, lock: StressLock = {}): Pro
   try {
     database = await openDatabase(db, { readonly: true, ...lock });
   } catch (err) {
-    if (err instanceof DblockError && err.code === 'ENOINPUT') return 'wal';
+    if (isDblockError(err) && err.code === 'ENOINPUT') return 'wal';
     throw err;
   }
   await database.close();

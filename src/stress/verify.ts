@@ -1,4 +1,4 @@
-import { DblockError } from '../errors.js';
+import { isDblockError } from '../errors.js';
 import { lock } from '../lock/acquire.js';
 import type { SidecarKind } from '../path/sidecar-path.js';
 import { checkDatabase } from '../sqlite/check.js';
@@ -107,7 +107,7 @@ export async function probeLocks(
     database = await openDatabase(db, { concurrency: 'wal', journalMode, busyTimeoutMs: 0, lockTimeoutMs: 0, ...options });
     await database.write(() => {});
   } catch (err) {
-    const held = err instanceof DblockError && err.code === 'ELOCKTIMEOUT';
+    const held = isDblockError(err) && err.code === 'ELOCKTIMEOUT';
     problems.push(
       held ? `SQLite's write lock is still held: ${err.message}` : `cannot write after the run: ${(err as Error).message}`,
     );

@@ -21,18 +21,22 @@ describe('dblock bench', () => {
     const report = JSON.parse(run.stdout) as { machine: string; tables: JsonTable[] };
     expect(report.tables.map((t) => t.title)).toEqual([
       expect.stringContaining('Write strategies, one process'),
+      expect.stringContaining('Batch writer vs the raw floor, one process'),
       expect.stringContaining('4 processes writing one WAL database'),
     ]);
     expectNumericMeasures(report.tables[0] as JsonTable, ['usPerRow', 'rowsPerSec', 'vsSyncSameRowsPerTxn']);
-    expectNumericMeasures(report.tables[1] as JsonTable, ['rowsPerSecAllProcesses', 'fairnessMinPerMax', 'vsRawFloor']);
+    expectNumericMeasures(report.tables[1] as JsonTable, ['rowsPerSec', 'floorRowsPerSec', 'vsRawFloor']);
+    expectNumericMeasures(report.tables[2] as JsonTable, ['rowsPerSecAllProcesses', 'fairnessMinPerMax', 'vsRawFloor']);
     expect(report.tables[0]?.rows).toHaveLength(12); // 6 strategies × WAL and rollback
+    // 2 producer patterns × 2 sizes (plus the floor's own rows with 4 processes).
     expect(report.tables[1]?.rows).toHaveLength(4);
+    expect(report.tables[2]?.rows).toHaveLength(6);
     expect(run.stderr).toContain('bench: batch');
     // The report: a section per suite run, a chart and the table for each of its tables, nothing fetched.
     const { root } = parseReport(file);
     expect(networkReferences(root)).toEqual([]);
     const suites = byClass(root, 'suite');
-    expect(suites.map((s) => [attr(s, 'data-suite'), attr(s, 'data-tables')])).toEqual([['batch', '2']]);
+    expect(suites.map((s) => [attr(s, 'data-suite'), attr(s, 'data-tables')])).toEqual([['batch', '3']]);
     const figures = byClass(root, 'bench-table');
     expect(figures.map((f) => attr(f, 'data-title'))).toEqual(report.tables.map((t) => t.title));
     for (const [i, figure] of figures.entries()) {

@@ -251,6 +251,6 @@ describe('dblock stress', () => {
     const done = finished(child);
     child.kill('SIGTERM');
     expect((await done).code).toBe(143);
-    expect(running(`dblock.js exec --verbose --db ${join(dir, 'target')}`)).toBe('');
+    expect(running(`dblock.js exec --db ${join(dir, 'target')}`)).toBe('');
   });
 });

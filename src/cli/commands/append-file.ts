@@ -13,7 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
-import { DblockError, fromSystemError } from '../../errors.js';
+import { DblockError, fromSystemError, isDblockError } from '../../errors.js';
 import { notRegularFile } from './append-target.js';
 
 // O_NONBLOCK: opening a FIFO that slipped in after the first check fails (ENXIO) instead of hanging.
@@ -53,7 +53,7 @@ function openForAppend(path: string): { fd: number; created: boolean } {
     return openOrCreate(path, constants.O_RDWR);
   } catch (err) {
     // A write-only file still takes appends; only its last-newline check is skipped.
-    if (!(err instanceof DblockError && err.code === 'EPERM')) throw err;
+    if (!(isDblockError(err) && err.code === 'EPERM')) throw err;
     return openOrCreate(path, constants.O_WRONLY);
   }
 }

@@ -1,4 +1,5 @@
 import { DblockError } from '../../errors.js';
+import { parseCliDuration } from '../../options.js';
 import { canonicalizeTarget } from '../../path/canonicalize.js';
 import type { CommandContext } from '../command-spec.js';
 import { lockForCommand } from '../lock-wait.js';
@@ -35,7 +36,11 @@ export async function run(ctx: CommandContext, flags: AppendFlags, args: string[
   assertAppendable(file);
   if (flags.lock !== undefined) refuseDirectory(flags.lock, '--lock');
   const target = flags.lock ?? path;
-  const lockOptions = { exact: flags.lock !== undefined, lockDir: flags.lockDir, timeout: flags.timeout };
+  const lockOptions = {
+    exact: flags.lock !== undefined,
+    lockDir: flags.lockDir,
+    timeout: parseCliDuration(flags.timeout, 'timeout'),
+  };
   const report: AppendReport = { file: path, lock: null, lines: 0, bytes: 0 };
   const appendBatch = async (lines: Buffer[]): Promise<void> => {
     const held = await lockForCommand(ctx, target, lockOptions);

@@ -2,6 +2,7 @@ import type { ProbeState } from '../../backend/types.js';
 import { describeHolder, EXIT } from '../../errors.js';
 import { selectBackend } from '../../lock/backends.js';
 import { type HolderRecord, readHolder } from '../../lock/holder-record.js';
+import { parseCliDuration } from '../../options.js';
 import { resolveLockTarget } from '../../path/sidecar-path.js';
 import { type CheckReport, checkDatabase } from '../../sqlite/check.js';
 import type { CommandContext } from '../command-spec.js';
@@ -23,7 +24,11 @@ interface LockState {
 export async function run(ctx: CommandContext, flags: CheckFlags): Promise<number> {
   const path = requireDatabase(flags, 'check');
   const backend = selectBackend(flags.backend);
-  const report = await checkDatabase(path, { full: flags.full === true, timeout: flags.timeout, lockDir: flags.lockDir });
+  const report = await checkDatabase(path, {
+    full: flags.full === true,
+    timeout: parseCliDuration(flags.timeout, 'timeout'),
+    lockDir: flags.lockDir,
+  });
   // A non-blocking try through a separate descriptor: never waits, never holds.
   const locks: LockState[] = await Promise.all(
     (['lock', 'init'] as const).map(async (sidecar) => {

@@ -1,7 +1,7 @@
 import type { BackendName } from '../../backend/types.js';
 import { CHECKPOINT_MODES, DEFAULTS } from '../../defaults.js';
 import { DblockError, EXIT } from '../../errors.js';
-import { parseChoice } from '../../options.js';
+import { parseChoice, parseCliDuration } from '../../options.js';
 import { canonicalizeTarget } from '../../path/canonicalize.js';
 import { checkpointDatabase } from '../../sqlite/checkpoint.js';
 import { readHeader } from '../../sqlite/header.js';
@@ -22,7 +22,11 @@ export async function run(ctx: CommandContext, flags: CheckpointFlags): Promise<
   const canonical = canonicalizeTarget(path);
   // As checkpointDatabase does: a mistyped path must not leave a sidecar behind.
   if (readHeader(canonical).state === 'missing') throw new DblockError('ENOINPUT', `no such database: ${canonical}`);
-  const options = { timeout: flags.timeout, lockDir: flags.lockDir, backend: flags.backend as BackendName | undefined };
+  const options = {
+    timeout: parseCliDuration(flags.timeout, 'timeout'),
+    lockDir: flags.lockDir,
+    backend: flags.backend as BackendName | undefined,
+  };
   // Taken here to report the wait (-v, the waiting line); the library's own withLock passes through it.
   const report = await withLockForCommand(ctx, canonical, options, () => checkpointDatabase(canonical, { ...options, mode }));
   if (report.journalMode !== 'wal') {

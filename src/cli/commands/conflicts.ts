@@ -25,7 +25,7 @@ export async function run(ctx: CommandContext, flags: ConflictsFlags): Promise<n
 /** A duration back from now (`1h`), or a date. */
 export function parseSince(value: string, now = Date.now()): number {
   try {
-    const ms = parseDuration(value, 'since');
+    const ms = parseDuration(value, 'since', 'seconds');
     if (Number.isFinite(ms)) return now - ms;
   } catch {
     // not a duration: maybe a date

@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import type { Stream } from 'node:stream';
 import { isatty } from 'node:tty';
 import { DEFAULTS } from '../../defaults.js';
-import { DblockError, EXIT } from '../../errors.js';
+import { DblockError, EXIT, isDblockError } from '../../errors.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
 import type { CommandContext } from '../command-spec.js';
 import type { StdioEntry } from '../inherited-fds.js';
@@ -79,7 +79,7 @@ export function runChild(ctx: CommandContext, file: string, args: string[], setu
 
 /** The loss, plus what was done about it, as one line. */
 function lostError(reason: unknown, pid: number | undefined, graceMs: number): unknown {
-  if (!(reason instanceof DblockError)) return reason;
+  if (!isDblockError(reason)) return reason;
   const what = `sent SIGTERM to pid ${pid ?? '?'}, SIGKILL after ${(graceMs / 1000).toFixed(1)}s if it has not exited`;
   return new DblockError(reason.code, `${reason.message}; ${what}`, { cause: reason.cause, exitCode: reason.exitCode });
 }

@@ -4,6 +4,7 @@ import { declareIntent } from '../../intent/declare.js';
 import { formatAge } from '../../intent/format.js';
 import type { IntentHandle } from '../../intent/intent-handle.js';
 import type { IntentConflict, IntentPolicy } from '../../intent/types.js';
+import { parseCliDuration } from '../../options.js';
 import type { CommandContext } from '../command-spec.js';
 
 /** The write-intent flags of `dblock exec`. */
@@ -39,10 +40,10 @@ export async function declareFromFlags(
   try {
     intent = await declareIntent(flags.writes, {
       policy: flags.policy as IntentPolicy | undefined,
-      ttl: flags.ttl,
+      ttl: parseCliDuration(flags.ttl, 'ttl'),
       taskId: flags.taskId,
       registry: flags.registry,
-      timeout: flags.timeout,
+      timeout: parseCliDuration(flags.timeout, 'timeout'),
       command,
       signal: controller.signal,
       onWarning: (message) => ctx.out.warn(message),

@@ -25,7 +25,7 @@ export function fenceEnv(flags: ExecFlags, held: LockHandle | undefined): NodeJS
 /** `--lost-grace`: how long CMD has between SIGTERM and SIGKILL once the lock is lost. */
 export function lostGraceOf(flags: ExecFlags): number | undefined {
   if (flags.lostGrace === undefined) return undefined;
-  const ms = parseDuration(flags.lostGrace, 'lost-grace');
+  const ms = parseDuration(flags.lostGrace, 'lost-grace', 'seconds');
   if (!Number.isFinite(ms)) {
     throw new DblockError('EUSAGE', `Expected \`lost-grace\` to be a finite duration such as 2s, got \`${flags.lostGrace}\``);
   }

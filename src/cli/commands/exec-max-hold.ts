@@ -23,11 +23,11 @@ export function parseMaxHold(maxHold: string | undefined, killAfter: string | un
     if (killAfter !== undefined) throw new DblockError('EUSAGE', '--kill-after needs --max-hold');
     return undefined;
   }
-  const maxHoldMs = parseDuration(maxHold, 'max-hold');
+  const maxHoldMs = parseDuration(maxHold, 'max-hold', 'seconds');
   if (maxHoldMs <= 0 || !Number.isFinite(maxHoldMs)) {
     throw new DblockError('EUSAGE', `Expected \`max-hold\` to be a positive, finite duration such as 10m, got \`${maxHold}\``);
   }
-  const killAfterMs = killAfter === undefined ? DEFAULTS.killAfterMs : parseDuration(killAfter, 'kill-after');
+  const killAfterMs = killAfter === undefined ? DEFAULTS.killAfterMs : parseDuration(killAfter, 'kill-after', 'seconds');
   return { maxHoldMs, killAfterMs, text: maxHold };
 }
 

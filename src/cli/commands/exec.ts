@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { DblockError } from '../../errors.js';
+import { DblockError, isDblockError } from '../../errors.js';
 import { encodeIntentsEnv, INTENTS_ENV, type InheritedIntent, inheritedIntents, TASK_ID_ENV } from '../../intent/inherited.js';
 import type { IntentHandle } from '../../intent/intent-handle.js';
 import { encodeHeldEnv, HELD_ENV, type InheritedLock, inheritedLocks } from '../../lock/held-locks.js';
 import type { LockHandle } from '../../lock/lock-handle.js';
-import { parseCount } from '../../options.js';
+import { WAIT_REPORT_ENV } from '../../lock/wait-report.js';
+import { parseCliDuration, parseCount } from '../../options.js';
 import type { CommandContext } from '../command-spec.js';
 import { INHERITED_FDS_ENV, inheritedFds, isOpen, layoutChildFds } from '../inherited-fds.js';
 import { lockForCommand } from '../lock-wait.js';
@@ -51,14 +52,14 @@ export async function run(ctx: CommandContext, given: ExecFlags, positional: str
         ...found.options,
         shared: flags.shared === true,
         slots: flags.slots,
-        timeout: flags.timeout,
+        timeout: parseCliDuration(flags.timeout, 'timeout'),
         command,
         onWarning: (message) => ctx.out.warn(message),
       });
     }
   } catch (err) {
     await intent?.release();
-    if (conflictExit !== undefined && err instanceof DblockError && CONFLICT_CODES.has(err.code)) {
+    if (conflictExit !== undefined && isDblockError(err) && CONFLICT_CODES.has(err.code)) {
       return ctx.out.mappedConflict(err, conflictExit);
     }
     throw err;
@@ -97,6 +98,7 @@ function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: Inte
   delete env[HELD_ENV];
   delete env[INTENTS_ENV];
   delete env[INHERITED_FDS_ENV];
+  delete env[WAIT_REPORT_ENV];
   if (intent !== undefined) env[TASK_ID_ENV] = intent.taskId;
   Object.assign(env, fenceEnv(flags, held));
   const inherited = inheritedFds();

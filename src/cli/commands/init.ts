@@ -1,7 +1,7 @@
 import type { BackendName } from '../../backend/types.js';
 import { JOURNAL_MODES } from '../../defaults.js';
 import { DblockError } from '../../errors.js';
-import { parseChoice, resolveTimeoutMs } from '../../options.js';
+import { parseChoice, parseCliDuration, resolveTimeoutMs } from '../../options.js';
 import { canonicalizeTarget } from '../../path/canonicalize.js';
 import { assertSqliteHeader, readHeader } from '../../sqlite/header.js';
 import { holdsWriteLock } from '../../sqlite/initialise.js';
@@ -34,11 +34,12 @@ export async function run(ctx: CommandContext, flags: InitFlags): Promise<number
   assertSqliteHeader(canonical, readHeader(canonical));
   if (migrations !== undefined) loadMigrations(migrations);
   const backend = flags.backend as BackendName | undefined;
-  const deadline = performance.now() + resolveTimeoutMs(flags.timeout);
+  const timeout = parseCliDuration(flags.timeout, 'timeout');
+  const deadline = performance.now() + resolveTimeoutMs(timeout);
   // The init lock is taken here to report the wait (-v, the waiting line); openDatabase's passes
   // through it. Under a held `.lock` (dblock exec --db), that one, as openDatabase would: lock order.
   const sidecar = holdsWriteLock(canonical, { lockDir: flags.lockDir }) ? 'lock' : 'init';
-  const lockOptions = { sidecar, timeout: flags.timeout, lockDir: flags.lockDir, backend } as const;
+  const lockOptions = { sidecar, timeout, lockDir: flags.lockDir, backend } as const;
   const db = await withLockForCommand(ctx, canonical, lockOptions, () =>
     openDatabase(canonical, {
       journalMode: journal,

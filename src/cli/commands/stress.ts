@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import type { BackendName } from '../../backend/types.js';
 import { DblockError, EXIT } from '../../errors.js';
-import { parseCount } from '../../options.js';
+import { parseCount, parseStale } from '../../options.js';
 import { checkReportPath } from '../../report/report-file.js';
 import type { StressRun } from '../../report/stress-html.js';
 import { resolveStressOptions, type StressOptions } from '../../stress/options.js';
@@ -58,7 +58,7 @@ export async function run(ctx: CommandContext, flags: StressFlags, args: string[
     keep: flags.keep === true,
     backend: flags.backend as BackendName | undefined,
     lockDir: flags.lockDir,
-    stale: flags.stale,
+    stale: flags.stale === undefined ? undefined : parseStale(flags.stale, 'seconds'),
     url: flags.url,
     command: args,
   };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { lock } from '../../src/index.js';
+import { lock } from '../../../src/index.js';
 import { freshDatabase, INSERT, track, turn, values } from './helpers.js';
 
 afterEach(() => {

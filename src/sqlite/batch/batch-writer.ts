@@ -1,9 +1,10 @@
-import { DblockError } from '../errors.js';
-import type { SqliteConnection } from '../sqlite/connection.js';
+import { DblockError } from '../../errors.js';
+import type { SqliteConnection } from '../connection.js';
 import { Batch } from './batch.js';
 import { BatchRunner, type WriteTarget } from './batch-runner.js';
 import { flushOnExit, forgetOnExit } from './exit-flush.js';
 import type { ResolvedBatchOptions } from './options.js';
+import { WaitingWrites } from './waiting-writes.js';
 
 /** A statement's parameters: positional (an array), named (an object) or a single value. */
 export type BindParameters =
@@ -17,12 +18,6 @@ export type BindParameters =
 
 /** An item of a batch writer: the statement's parameters, or a function run inside the batch's transaction. */
 export type BatchItem<P = BindParameters> = P | ((sqlite: SqliteConnection) => void);
-
-interface Waiting {
-  readonly item: unknown;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
 
 // One executor for every item promise: no closure per write (see the hot-path note in write()).
 let capturedResolve: () => void = () => {};
@@ -78,9 +73,10 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
   readonly #intervalMs: number;
   readonly #onClose: () => void;
   #buffer = new Batch();
-  readonly #overflow: Waiting[] = [];
+  /** Writes beyond `capacity`, in order, waiting for room. */
+  readonly #waiting: WaitingWrites;
   #timer: NodeJS.Timeout | undefined;
-  /** Counters in write order: written = settledCount + pending + overflow.length. */
+  /** Counters in write order: written = settledCount + pending + waiting.count. */
   #written = 0;
   #settledCount = 0;
   #pending = 0;
@@ -98,6 +94,7 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
     this.#runner = new BatchRunner(target, sqlite, statement, (count) => this.#settled(count));
     this.bufferSize = options.bufferSize;
     this.capacity = options.capacity;
+    this.#waiting = new WaitingWrites(options.bufferSize);
     this.#intervalMs = options.flushIntervalMs;
     this.#onClose = onClose;
     flushOnExit(this);
@@ -110,7 +107,7 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
 
   /** Resolves when a `write()` would join a batch at once (fewer than `capacity` items pending). */
   get ready(): Promise<void> {
-    if (this.#pending < this.capacity && this.#overflow.length === 0) return RESOLVED;
+    if (this.#pending < this.capacity && this.#waiting.count === 0) return RESOLVED;
     if (this.#room === undefined) {
       let resolve: () => void = () => {};
       const promise = new Promise<void>((r) => (resolve = r));
@@ -128,12 +125,11 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
   write(item: BatchItem<P>): Promise<void> {
     if (this.#closed) return Promise.reject(new DblockError('EUSAGE', 'this batch writer is closed'));
     this.#written += 1;
-    if (this.#pending >= this.capacity || this.#overflow.length > 0) {
-      return new Promise<void>((resolve, reject) => this.#overflow.push({ item, resolve, reject }));
-    }
-    // Hot path (hundreds of thousands of items a second): one promise, three array slots.
+    // Hot path (hundreds of thousands of items a second): one promise, three array slots, whether
+    // the item joins the open batch or waits for room.
     const promise = new Promise<void>(capture);
-    this.#admit(item, capturedResolve, capturedReject);
+    if (this.#pending >= this.capacity || this.#waiting.count > 0) this.#waiting.add(item, capturedResolve, capturedReject);
+    else this.#admit(item, capturedResolve, capturedReject);
     return promise;
   }
 
@@ -155,10 +151,9 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
     const items = [
       ...this.#runner.takeUnstarted().flatMap((batch) => batch.items),
       ...this.#buffer.items,
-      ...this.#overflow.map((waiting) => waiting.item),
+      ...this.#waiting.drainItems(),
     ];
     this.#buffer = new Batch();
-    this.#overflow.length = 0;
     if (items.length === 0) return undefined;
     let failures = new Map<number, unknown>();
     const writeAtExit = this.#target.writeAtExit?.bind(this.#target);
@@ -193,10 +188,7 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
   }
 
   #admit(item: unknown, resolve: () => void, reject: (err: unknown) => void): void {
-    const batch = this.#buffer;
-    const size = batch.items.push(item);
-    batch.resolves.push(resolve);
-    batch.rejects.push(reject);
+    const size = this.#buffer.add(item, resolve, reject);
     this.#pending += 1;
     if (size === 1) this.#armTimer();
     // At capacity nothing more can join this batch until one commits: waiting for the timer helps nobody.
@@ -232,18 +224,23 @@ export class BatchWriter<P = BindParameters> implements AsyncDisposable {
     this.#pending -= count;
     this.#settledCount += count;
     this.#admitWaiting();
-    if (this.#room !== undefined && this.#pending < this.capacity && this.#overflow.length === 0) {
+    if (this.#room !== undefined && this.#pending < this.capacity && this.#waiting.count === 0) {
       this.#room.resolve();
       this.#room = undefined;
     }
     while (this.#drains.length > 0 && (this.#drains[0]?.target ?? 0) <= this.#settledCount) this.#drains.shift()?.resolve();
   }
 
-  /** Writes that waited for room join batches in order; those a flush() covers are sealed at once. */
+  /** Writes that waited for room join batches in order, a chunk at a time; those a flush() covers are sealed at once. */
   #admitWaiting(): void {
-    while (this.#overflow.length > 0 && this.#pending < this.capacity) {
-      const next = this.#overflow.shift() as Waiting;
-      this.#admit(next.item, next.resolve, next.reject);
+    while (this.#waiting.count > 0 && this.#pending < this.capacity) {
+      const before = this.#buffer.size;
+      const room = Math.min(this.capacity - this.#pending, this.bufferSize - before);
+      if (room <= 0) break; // a full buffer is always sealed: never spin on one that is not
+      this.#buffer = this.#waiting.admit(room, this.#buffer);
+      this.#pending += this.#buffer.size - before;
+      if (this.#buffer.size >= this.bufferSize || this.#pending >= this.capacity) this.#seal();
+      else if (before === 0) this.#armTimer();
     }
     // The buffer's first item is number settled + pending - buffer length, in write order.
     if (this.#settledCount + this.#pending - this.#buffer.items.length < this.#flushTarget) this.#seal();

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/index.js';
-import { finished, nextMessage, startFixture } from '../helpers/processes.js';
-import { sqlite3 } from '../helpers/sqlite-files.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { openDatabase } from '../../../src/index.js';
+import { finished, nextMessage, startFixture } from '../../helpers/processes.js';
+import { sqlite3 } from '../../helpers/sqlite-files.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { INSERT, SCHEMA, track } from './helpers.js';
 
 const ROWS = 'CREATE TABLE rows (id INTEGER PRIMARY KEY, writer INTEGER NOT NULL, seq INTEGER NOT NULL, UNIQUE (writer, seq))';
@@ -56,6 +56,20 @@ describe('batchWriter across processes', () => {
     expect(result.stderr).not.toMatch(/dblock:/);
     if (end === 'throw') expect(result.stderr).toMatch(/boom: uncaught/);
     expect(sqlite3(path, 'SELECT count(*), count(DISTINCT seq) FROM rows')).toBe('25|25');
+  });
+
+  it('writes the items waiting for room too, in write order, on process.exit()', async () => {
+    const path = await rowsDatabase();
+    // 20 items pending (two sealed batches), 230 waiting for room beyond capacity.
+    const config = { db: path, id: 1, items: 250, bufferSize: 10, capacity: 20, flushIntervalMs: 600_000, end: 'exit' };
+    const child = startFixture('batch-writer', [JSON.stringify(config)]);
+    const exit = finished(child);
+    expect(await nextMessage(child)).toEqual({ buffered: 20 });
+    const result = await exit;
+    expect(result).toMatchObject({ code: 3, signal: null });
+    expect(result.stderr).not.toMatch(/dblock:/);
+    const seqs = sqlite3(path, 'SELECT group_concat(seq) FROM (SELECT seq FROM rows ORDER BY rowid)');
+    expect(seqs).toBe([...Array(250).keys()].join(','));
   });
 
   it('says on stderr how many items it lost when the lock stays held at process.exit()', async () => {

@@ -1,5 +1,5 @@
-import { DblockError } from '../errors.js';
-import type { SqliteConnection } from '../sqlite/connection.js';
+import { DblockError } from '../../errors.js';
+import type { SqliteConnection } from '../connection.js';
 
 /** What a batch item runs through: the writer's prepared statement (typed structurally, see STYLE 2). */
 export interface ItemStatement {
@@ -21,6 +21,25 @@ export class Batch {
   readonly items: unknown[] = [];
   readonly resolves: (() => void)[] = [];
   readonly rejects: ((err: unknown) => void)[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Append one item with the settle functions of its promise; returns the new size. */
+  add(item: unknown, resolve: () => void, reject: (err: unknown) => void): number {
+    this.resolves.push(resolve);
+    this.rejects.push(reject);
+    return this.items.push(item);
+  }
+
+  /** Move the first `count` items into `into`, in order (O(size): a batch holds at most bufferSize items). */
+  moveFront(count: number, into: Batch): void {
+    const items = this.items.splice(0, count);
+    const resolves = this.resolves.splice(0, count);
+    const rejects = this.rejects.splice(0, count);
+    for (let i = 0; i < items.length; i++) into.add(items[i], resolves[i] as () => void, rejects[i] as (err: unknown) => void);
+  }
 
   resolveAll(): void {
     for (const resolve of this.resolves) resolve();

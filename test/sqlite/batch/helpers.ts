@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { type Database, openDatabase } from '../../src/index.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { type Database, openDatabase } from '../../../src/index.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 export const SCHEMA = 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)';
 export const INSERT = 'INSERT INTO t (v) VALUES (?)';

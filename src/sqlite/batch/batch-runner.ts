@@ -1,5 +1,6 @@
-import type { SqliteConnection } from '../sqlite/connection.js';
+import type { SqliteConnection } from '../connection.js';
 import { type Batch, ItemFailed, type ItemStatement, runFast, runIsolated, type SavepointStatements } from './batch.js';
+import { Fifo } from './fifo.js';
 
 /** What the runner needs of a database: one write transaction per call. */
 export interface WriteTarget {
@@ -18,7 +19,7 @@ export class BatchRunner {
   readonly #sqlite: SqliteConnection;
   readonly #statement: ItemStatement | undefined;
   readonly #onSettled: (count: number) => void;
-  readonly #queue: Batch[] = [];
+  readonly #queue = new Fifo<Batch>();
   #running: Batch | undefined;
   /** The running batch's items are in a transaction (or were: committed, rolled back, settling). */
   #begun = false;
@@ -73,7 +74,7 @@ export class BatchRunner {
    * left alone: it may be committed already, and writing it again would duplicate it.
    */
   takeUnstarted(): Batch[] {
-    const out = this.#queue.splice(0);
+    const out = this.#queue.drain();
     if (this.#running !== undefined && !this.#begun) out.unshift(this.#running);
     return out;
   }

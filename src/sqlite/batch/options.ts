@@ -1,4 +1,4 @@
-import { DblockError } from '../errors.js';
+import { DblockError } from '../../errors.js';
 
 /** Options of `db.batchWriter()`. */
 export interface BatchWriterOptions {

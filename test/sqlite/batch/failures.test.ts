@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lock, openDatabase } from '../../src/index.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { lock, openDatabase } from '../../../src/index.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { freshDatabase, INSERT, SCHEMA, values } from './helpers.js';
 
 describe('batchWriter failures', () => {
