@@ -1,6 +1,4 @@
-import type { LivenessLock } from '../lock/liveness.js';
-import type { IntentRegistry } from './registry.js';
-import { removeTask } from './task-store.js';
+import type { IntentStore, TaskLiveness } from './store.js';
 import type { IntentConflict, IntentPolicy } from './types.js';
 
 /** What a handle knows when it is made. */
@@ -8,9 +6,10 @@ export interface IntentHandleInit {
   readonly taskId: string;
   readonly paths: readonly string[];
   readonly policy: IntentPolicy;
-  readonly registry: IntentRegistry;
+  readonly store: IntentStore;
   readonly seq: number;
-  readonly live: LivenessLock;
+  readonly token: string;
+  readonly live: TaskLiveness;
   readonly expiresAt: number | undefined;
   readonly waitedMs: number;
   readonly conflicts: readonly IntentConflict[];
@@ -27,11 +26,11 @@ export class IntentHandle implements AsyncDisposable {
   /** The canonical paths declared (directories end in `/`). */
   readonly paths: readonly string[];
   readonly policy: IntentPolicy;
-  /** The registry database file. */
+  /** The registry: its database file, or `postgres://host:port/db#scope`. */
   readonly registry: string;
   /** Names this task's liveness file in the registry. */
   readonly token: string;
-  /** The descriptor of the liveness lock: a child process that inherits it keeps the intent alive. */
+  /** The descriptor of the liveness lock (a locked file, or a PostgreSQL session's socket): a child process that inherits it keeps the intent alive. */
   readonly fd: number;
   /** When the intent lapses (TTL), if it has a TTL. */
   readonly expiresAt: Date | undefined;
@@ -45,8 +44,8 @@ export class IntentHandle implements AsyncDisposable {
     this.taskId = init.taskId;
     this.paths = init.paths;
     this.policy = init.policy;
-    this.registry = init.registry.path;
-    this.token = init.live.path.slice(init.live.path.lastIndexOf('/') + 1);
+    this.registry = init.store.id;
+    this.token = init.token;
     this.fd = init.live.fd;
     this.expiresAt = init.expiresAt === undefined ? undefined : new Date(init.expiresAt);
     this.waitedMs = init.waitedMs;
@@ -56,7 +55,7 @@ export class IntentHandle implements AsyncDisposable {
       // reader anyway, so the row delete below is tidying that a failure cannot make unsafe.
       init.live.release();
       try {
-        await init.registry.db.write((sqlite) => removeTask(sqlite, init.seq, this.token));
+        await init.store.transact(true, (tx) => tx.removeTask(init.seq, init.token));
       } catch {
         // The row is dead (its lock is free): the next submission or `dblock reap` removes it.
       }

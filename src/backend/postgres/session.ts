@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import { DblockError } from '../../errors.js';
+import { hostName } from '../../util/host-name.js';
 import type { LockMode, WaitControl } from '../types.js';
 import { connectError, openSession, type PgClient, type SessionOptions } from './connect.js';
 import { LeaseWatch, type LossReason } from './lease-watch.js';
@@ -128,7 +128,7 @@ export class PgLockSession {
    */
   async granted(mode: LockMode, holder: HolderFields): Promise<bigint | undefined> {
     const sentAt = performance.now();
-    const params = [this.name, this.#key.key, mode, holder.pid, hostname(), holder.command, this.#key.classid, this.#key.objid];
+    const params = [this.name, this.#key.key, mode, holder.pid, hostName(), holder.command, this.#key.classid, this.#key.objid];
     const { rows } = await withSchema(this.#client, () =>
       this.#run<{ fence: string | null; backend_pid: number; ours: boolean }>(GRANTED_SQL[mode], params),
     );

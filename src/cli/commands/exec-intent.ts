@@ -13,6 +13,8 @@ export interface IntentFlags {
   ttl?: string;
   taskId?: string;
   registry?: string;
+  scope?: string;
+  scopeRoot?: string;
   timeout?: string;
 }
 
@@ -23,8 +25,11 @@ export async function declareFromFlags(
   command: string,
 ): Promise<IntentHandle | undefined> {
   if (flags.writes === undefined || flags.writes.length === 0) {
-    const stray = (['policy', 'ttl', 'taskId', 'registry'] as const).find((name) => flags[name] !== undefined);
-    if (stray !== undefined) throw new DblockError('EUSAGE', `--${stray === 'taskId' ? 'task-id' : stray} needs --writes PATH`);
+    const stray = (['policy', 'ttl', 'taskId', 'registry', 'scope', 'scopeRoot'] as const).find(
+      (name) => flags[name] !== undefined,
+    );
+    const flag = stray === 'taskId' ? 'task-id' : stray === 'scopeRoot' ? 'scope-root' : stray;
+    if (flag !== undefined) throw new DblockError('EUSAGE', `--${flag} needs --writes PATH`);
     return undefined;
   }
   // Ctrl-C while queued: leave the queue cleanly (row removed, conflict logged `aborted`), exit 128+N.
@@ -42,6 +47,8 @@ export async function declareFromFlags(
       ttl: flags.ttl,
       taskId: flags.taskId,
       registry: flags.registry,
+      scope: flags.scope,
+      scopeRoot: flags.scopeRoot,
       timeout: flags.timeout,
       command,
       signal: controller.signal,

@@ -4,7 +4,6 @@ import { SLOT_INFIX } from '../../backend/flock-slots.js';
 import type { ProbeState } from '../../backend/types.js';
 import { describeHolder } from '../../errors.js';
 import { type IntentListing, listIntents } from '../../intent/inspect.js';
-import { locateRegistry } from '../../intent/location.js';
 import { selectBackend } from '../../lock/backends.js';
 import { type HolderRecord, readHolder } from '../../lock/holder-record.js';
 import { parseStale } from '../../options.js';
@@ -105,7 +104,7 @@ async function intentsTouching(
   registry: string | undefined,
 ): Promise<IntentListing[] | null> {
   try {
-    return await listIntents(locateRegistry(registry, false), { path: target, dir: false });
+    return (await listIntents({ kind: 'sqlite', registry }, { path: target, dir: false })).result;
   } catch (err) {
     if (registry !== undefined) throw err;
     ctx.out.warn(`write intents unknown: ${(err as Error).message}`);
