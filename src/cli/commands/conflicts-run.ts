@@ -40,5 +40,5 @@ function formatConflict(c: ConflictRecord): string {
   const when = p(c.at.replace('T', ' ').slice(0, 19));
   // Every field but the numbers is text from a shared registry any task writes to: escaped (printable).
   const other = `${p(c.otherTaskId)} ${p(c.otherPath)} (pid ${c.otherPid} ${quoted(c.otherCommand)} on ${p(c.otherHost)})`;
-  return `${when} ${p(c.taskId)} (pid ${c.pid}) ${p(c.path)} vs ${other}: ${p(c.policy)} → ${p(c.outcome)}${waited}`;
+  return `${when} ${p(c.taskId)} (pid ${c.pid}${c.host === null ? '' : ` on ${p(c.host)}`}) ${p(c.path)} vs ${other}: ${p(c.policy)} → ${p(c.outcome)}${waited}`;
 }

@@ -6,6 +6,7 @@ interface ConflictRow {
   at: string;
   task_id: string;
   pid: number;
+  host: string;
   command: string;
   path: string;
   other_task_id: string;
@@ -22,7 +23,7 @@ interface ConflictRow {
 /** The scope's conflict log since `sinceMs` (epoch ms), oldest first. */
 export async function readPgConflicts(client: SqlClient, scope: string, sinceMs: number): Promise<ConflictRecord[]> {
   const { rows } = await client.query<ConflictRow>(
-    `SELECT id::text AS id, at::text AS at, task_id, pid, command, path, other_task_id, other_pid, other_host, other_command,
+    `SELECT id::text AS id, at::text AS at, task_id, pid, host, command, path, other_task_id, other_pid, other_host, other_command,
        other_path, other_state, policy, outcome, waited_ms::text AS waited_ms
      FROM dblock_intent_conflict WHERE scope = $1 AND at >= $2 ORDER BY id`,
     [scope, Math.floor(sinceMs)],
@@ -32,6 +33,7 @@ export async function readPgConflicts(client: SqlClient, scope: string, sinceMs:
     at: new Date(Number(r.at)).toISOString(),
     taskId: r.task_id,
     pid: r.pid,
+    host: r.host,
     command: r.command,
     path: r.path,
     otherTaskId: r.other_task_id,

@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS dblock_intent_task (
   paths jsonb NOT NULL, UNIQUE (scope, id));
 CREATE TABLE IF NOT EXISTS dblock_intent_conflict (
   id bigserial PRIMARY KEY, scope text NOT NULL, at bigint NOT NULL, task_id text NOT NULL, task_seq bigint,
-  pid integer NOT NULL, command text NOT NULL, path text NOT NULL, other_task_id text NOT NULL,
+  pid integer NOT NULL, host text NOT NULL, command text NOT NULL, path text NOT NULL, other_task_id text NOT NULL,
   other_pid integer NOT NULL, other_host text NOT NULL, other_command text NOT NULL, other_path text NOT NULL,
   other_state text NOT NULL, policy text NOT NULL, outcome text NOT NULL, waited_ms bigint);
 CREATE INDEX IF NOT EXISTS dblock_intent_conflict_at ON dblock_intent_conflict (scope, at);

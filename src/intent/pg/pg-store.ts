@@ -85,6 +85,7 @@ export class PgIntentStore implements IntentStore {
 
   async close(): Promise<void> {
     await this.#queue;
+    this.#client.connection.stream.ref(); // the goodbye must be sent before the process may end
     await this.#client.end().catch(() => {});
   }
 

@@ -110,15 +110,16 @@ export class PgAdmissionTx implements AdmissionTx {
   logConflicts(sub: Submission, seq: number | undefined, blockers: readonly Blocker[], outcome: string): void {
     for (const { conflict: c } of blockers) {
       this.#add(
-        `INSERT INTO dblock_intent_conflict (scope, at, task_id, task_seq, pid, command, path, other_task_id, other_pid,
+        `INSERT INTO dblock_intent_conflict (scope, at, task_id, task_seq, pid, host, command, path, other_task_id, other_pid,
            other_host, other_command, other_path, other_state, policy, outcome)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
         [
           this.#scope,
           this.now,
           sub.id,
           seq ?? null,
           sub.pid,
+          sub.host,
           sub.command,
           c.path,
           c.otherTaskId,
