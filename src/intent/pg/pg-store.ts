@@ -65,7 +65,7 @@ export class PgIntentStore implements IntentStore {
       leaseMs: DEFAULT_LEASE_MS,
     });
     try {
-      await session.waitLock('shared', { deadline: performance.now() + (until - Date.now()), signal });
+      await session.waitFree('shared', { deadline: performance.now() + (until - Date.now()), signal });
     } finally {
       session.end();
     }
