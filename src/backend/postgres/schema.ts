@@ -10,12 +10,13 @@ const SCHEMA_KEY = '7308612712873562981';
 
 /**
  * The backend's two small tables: the per-name fencing counter and the advisory holder records
- * (one row per server session, so a reused backend pid simply overwrites its old row).
+ * (one row per server session, so a reused backend pid simply overwrites its old row). The records
+ * are UNLOGGED: written on every acquisition, worth no WAL, and meaningless after a server crash anyway.
  */
 const SCHEMA_SQL = `BEGIN;
 SELECT pg_advisory_xact_lock(${SCHEMA_KEY});
 CREATE TABLE IF NOT EXISTS dblock_fence (name text PRIMARY KEY, token bigint NOT NULL);
-CREATE TABLE IF NOT EXISTS dblock_holder (
+CREATE UNLOGGED TABLE IF NOT EXISTS dblock_holder (
   backend_pid integer PRIMARY KEY, lock_key bigint NOT NULL, name text NOT NULL, mode text NOT NULL,
   pid integer NOT NULL, host text NOT NULL, command text NOT NULL, since timestamptz NOT NULL, fence bigint);
 ${LOCK_FUNCTION_SQL}
@@ -30,7 +31,11 @@ export const FUNCTION_MISSING: ReadonlySet<string> = new Set(['42883']);
  * Runs `statement`, creating the tables and function first if this database has never seen them.
  * `codes`: the SQLSTATEs that mean "not created yet" for this statement (only those that prove it did nothing).
  */
-export async function withSchema<T>(client: SqlClient, statement: () => Promise<T>, codes: ReadonlySet<string> = MISSING): Promise<T> {
+export async function withSchema<T>(
+  client: SqlClient,
+  statement: () => Promise<T>,
+  codes: ReadonlySet<string> = MISSING,
+): Promise<T> {
   try {
     return await statement();
   } catch (err) {

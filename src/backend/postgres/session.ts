@@ -3,8 +3,8 @@ import { hostName } from '../../util/host-name.js';
 import type { LockMode, WaitControl } from '../types.js';
 import { connectError, openSession, type PgClient, type SessionOptions } from './connect.js';
 import { LeaseWatch, type LossReason } from './lease-watch.js';
-import { type LockKey, lockKeyOf } from './lock-key.js';
 import { LOCK_CALL_SQL } from './lock-function.js';
+import { type LockKey, lockKeyOf } from './lock-key.js';
 import { LOCK_SQL } from './lock-sql.js';
 import { FUNCTION_MISSING, withSchema } from './schema.js';
 
@@ -108,9 +108,13 @@ export class PgLockSession {
       if (this.#closedByCut) return false;
       const state = (err as { code?: unknown }).code;
       if (typeof state !== 'string' || !/^[0-9A-Z]{5}$/.test(state)) throw connectError(err, undefined);
-      throw new DblockError('EUNAVAILABLE', `postgres: taking lock "${this.name}" failed: ${(err as Error).message} (SQLSTATE ${state})`, {
-        cause: err,
-      });
+      throw new DblockError(
+        'EUNAVAILABLE',
+        `postgres: taking lock "${this.name}" failed: ${(err as Error).message} (SQLSTATE ${state})`,
+        {
+          cause: err,
+        },
+      );
     }
     if (row === undefined || this.#closed) return false;
     if (!row.ok) return false;
