@@ -38,6 +38,11 @@ export class IntentHandle implements AsyncDisposable {
   readonly waitedMs: number;
   /** Overlaps met on the way in: warned about (`warn`) or waited for (`queue`). */
   readonly conflicts: readonly IntentConflict[];
+  /**
+   * Fires (reason code `ELOCKLOST`) if the intent is lost while held: its PostgreSQL session ended, so
+   * other tasks may claim its paths from then on. Never fires for a SQLite registry.
+   */
+  readonly lost: AbortSignal;
   #release: (() => Promise<void>) | undefined;
 
   constructor(init: IntentHandleInit) {
@@ -50,6 +55,7 @@ export class IntentHandle implements AsyncDisposable {
     this.expiresAt = init.expiresAt === undefined ? undefined : new Date(init.expiresAt);
     this.waitedMs = init.waitedMs;
     this.conflicts = init.conflicts;
+    this.lost = init.live.lost ?? new AbortController().signal;
     this.#release = async () => {
       // The liveness lock first: waiters wake at once, and a task with a free lock is dead to every
       // reader anyway, so the row delete below is tidying that a failure cannot make unsafe.

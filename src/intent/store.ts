@@ -26,6 +26,8 @@ export interface AdmissionTx {
 export interface TaskLiveness {
   /** A descriptor a child process can inherit to keep the task alive (SQLite: a locked file; PostgreSQL: the session's socket). */
   readonly fd: number;
+  /** Fires if the liveness lock is lost while the task runs (PostgreSQL: its session ended); a file lock cannot be. */
+  readonly lost?: AbortSignal | undefined;
   release(): void;
 }
 

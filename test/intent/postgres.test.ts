@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { declareIntent } from '../../src/index.js';
 import { codeOf } from '../helpers/error-code.js';
-import { postgresUrl } from '../helpers/postgres.js';
+import { observer, postgresUrl } from '../helpers/postgres.js';
 import { BIN, finished, nextMessage, runDblock, startDblock, startFixture, waitForLine } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import type { HolderMessage } from './helpers.js';
@@ -176,6 +176,30 @@ describe('write intents on PostgreSQL across "hosts" (real server, real processe
     writeFileSync(stop, '');
     await cmdGone;
     expect((await runDblock(execArgs(s, ['data/a.json'], '--', 'true'))).code).toBe(0);
+  });
+
+  it('warns when the session of an intent is lost while CMD runs (pg_terminate_backend); its paths are free from then on', async () => {
+    const s = scoped();
+    const stop = join(s.root, 'stop');
+    const exec = startDblock(
+      execArgs(s, ['data/'], '--', 'sh', '-c', `echo "$DBLOCK_INTENTS"; while [ ! -e ${stop} ]; do sleep 0.02; done`),
+    );
+    const line = await waitForLine(exec, (l) => l.startsWith('['));
+    const token = (JSON.parse(line) as { token: string }[])[0]?.token;
+    const warned = stderrLine(
+      exec,
+      /^dblock: warning: write intent t-[0-9a-f]+ lost \(its postgres session ended\): other tasks may now claim \/data\/$/,
+    );
+    const client = await observer();
+    const { rows } = await client.query(
+      'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1',
+      [`dblock intent ${token}`],
+    );
+    expect(rows).toEqual([{ ok: true }]);
+    await warned;
+    expect((await runDblock(execArgs(s, ['data/a.json'], '--', 'true'))).code).toBe(0);
+    writeFileSync(stop, '');
+    expect((await finished(exec)).code).toBe(0);
   });
 
   it('passes a nested exec through its ancestor task (verified with the server), never a forged DBLOCK_INTENTS', async () => {

@@ -7,11 +7,10 @@ import { LOCK_CALL_SQL } from './lock-function.js';
 import { type LockKey, lockKeyOf } from './lock-key.js';
 import { LOCK_SQL } from './lock-sql.js';
 import { FUNCTION_MISSING, withSchema } from './schema.js';
+import { withinWait } from './wait-cut.js';
 
 /** SQLSTATE lock_not_available: `lock_timeout` ran out while waiting in the server. */
 const LOCK_NOT_AVAILABLE = '55P03';
-/** How long past the wait's deadline the server may take to answer before we give the session up. */
-const SERVER_SLACK_MS = 2000;
 
 interface LockRow {
   ok: boolean;
@@ -100,7 +99,7 @@ export class PgLockSession {
     const call = (): Promise<{ rows: LockRow[] }> => this.#client.query<LockRow>(LOCK_CALL_SQL, params);
     let row: LockRow | undefined;
     try {
-      row = (await this.#cutOff(withSchema(this.#client, call, FUNCTION_MISSING), wait, remaining))?.rows[0];
+      row = (await withinWait(withSchema(this.#client, call, FUNCTION_MISSING), wait, remaining, this.#cut))?.rows[0];
     } catch (err) {
       if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE && !this.#closed) return false;
       // Anything else may have come after the grant: ending the session is the one sure way to let go.
@@ -148,8 +147,8 @@ export class PgLockSession {
     this.#busy();
     const lockTimeout = Number.isFinite(remaining) ? Math.max(1, Math.ceil(remaining)) : 0;
     try {
-      await this.#cutOff(this.#client.query(`SET lock_timeout = ${lockTimeout}`), wait, remaining);
-      const got = await this.#cutOff(this.#client.query(LOCK_SQL.wait[mode], [this.#key.key]), wait, remaining);
+      await withinWait(this.#client.query(`SET lock_timeout = ${lockTimeout}`), wait, remaining, this.#cut);
+      const got = await withinWait(this.#client.query(LOCK_SQL.wait[mode], [this.#key.key]), wait, remaining, this.#cut);
       if (got === undefined || this.#closed) return false;
       await this.#client.query(LOCK_SQL.unlock[mode], [this.#key.key]);
       return true;
@@ -159,28 +158,11 @@ export class PgLockSession {
     }
   }
 
-  /** `query`, unless the wait is aborted or the server stays silent past the deadline: then the session is closed (undefined). */
-  async #cutOff<T>(query: Promise<T>, wait: WaitControl | undefined, remaining: number): Promise<T | undefined> {
-    if (wait === undefined) return await query;
-    let settle: () => void = () => {};
-    const cut = new Promise<undefined>((resolve) => {
-      settle = () => resolve(undefined);
-    });
-    const giveUp = (): void => {
-      this.#closedByCut = true;
-      this.close();
-      settle();
-    };
-    const guard = Number.isFinite(remaining) ? setTimeout(giveUp, remaining + SERVER_SLACK_MS) : undefined;
-    wait.signal?.addEventListener('abort', giveUp, { once: true });
-    query.catch(() => {}); // after a cut, its rejection is expected and not ours to report
-    try {
-      return await Promise.race([query, cut]);
-    } finally {
-      clearTimeout(guard);
-      wait.signal?.removeEventListener('abort', giveUp);
-    }
-  }
+  /** Abandon a wait: close the session, so the server drops anything it was about to grant. */
+  readonly #cut = (): void => {
+    this.#closedByCut = true;
+    this.close();
+  };
 
   /** Called once if the held lock is lost. */
   set onLost(listener: ((error: DblockError) => void) | undefined) {

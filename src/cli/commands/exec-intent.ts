@@ -85,14 +85,27 @@ function describeWait(conflicts: readonly IntentConflict[]): string {
   return `task ${first.otherTaskId} (${first.otherPath})${conflicts.length > 1 ? ` and ${conflicts.length - 1} more` : ''}`;
 }
 
-/** Warn once if the intent's TTL lapses while CMD still runs: other tasks may claim its paths from then on. */
+/**
+ * Warn once if the intent's TTL lapses, or its PostgreSQL session is lost, while CMD still runs:
+ * other tasks may claim its paths from then on.
+ */
 export function warnOnExpiry(ctx: CommandContext, intent: IntentHandle | undefined): () => void {
-  const at = intent?.expiresAt?.getTime();
-  if (intent === undefined || at === undefined) return () => {};
+  if (intent === undefined) return () => {};
+  const onLost = (): void =>
+    ctx.out.warn(
+      `write intent ${intent.taskId} lost (its postgres session ended): other tasks may now claim ${intent.paths.join(' ')}`,
+    );
+  intent.lost.addEventListener('abort', onLost, { once: true });
+  const stopLost = (): void => intent.lost.removeEventListener('abort', onLost);
+  const at = intent.expiresAt?.getTime();
+  if (at === undefined) return stopLost;
   const timer = setTimeout(
     () => ctx.out.warn(`write intent ${intent.taskId} expired (TTL): other tasks may now claim ${intent.paths.join(' ')}`),
     Math.max(0, at - Date.now()),
   );
   timer.unref();
-  return () => clearTimeout(timer);
+  return () => {
+    clearTimeout(timer);
+    stopLost();
+  };
 }

@@ -39,7 +39,18 @@ export async function holdPgLiveness(url: string | undefined, token: string, lea
     }
     // An idle liveness session must not keep the process alive (a file lock would not either).
     client.connection.stream.unref();
-    return { fd: socketFd(client), backendPid: taken.backend_pid, key, release: () => endSession(client) };
+    const lost = new AbortController();
+    let released = false;
+    const drop = (): void => {
+      if (!released) lost.abort(new DblockError('ELOCKLOST', `postgres: the session of write intent ${token} ended`));
+    };
+    client.on('error', drop);
+    client.on('end', drop);
+    const release = (): void => {
+      released = true;
+      endSession(client);
+    };
+    return { fd: socketFd(client), backendPid: taken.backend_pid, key, lost: lost.signal, release };
   } catch (err) {
     client.connection.stream.destroy();
     throw err;

@@ -46,6 +46,7 @@ export class PgIntentStore implements IntentStore {
     this.#live.set(token, live);
     return {
       fd: live.fd,
+      lost: live.lost,
       release: () => {
         this.#live.delete(token);
         live.release();
