@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { declareIntent } from '../../src/index.js';
@@ -254,6 +254,44 @@ describe('write intents on PostgreSQL across "hosts" (real server, real processe
       const result = await runDblock(args, { cwd: dir, env: { ...process.env, DBLOCK_SCOPE_ROOT: '' } });
       expect({ args, code: result.code, lines: result.stderr.split('\n').length }).toEqual({ args, code: 64, lines: 2 });
     }
+  });
+
+  it("a database whose intent tables are not dblock's: one line, exit 69, CMD never runs; status points to intents (64)", async () => {
+    const admin = await observer();
+    const db = `dblock_foreign_${process.pid}_${counter++}`;
+    await admin.query(`CREATE DATABASE ${db}`);
+    const url = new URL(postgresUrl());
+    url.pathname = `/${db}`;
+    const foreign = await observer(url.toString());
+    await foreign.query('CREATE SEQUENCE dblock_intent_seq; CREATE TABLE dblock_intent_task (something_else integer)');
+    const root = tempDir();
+    const marker = join(root, 'ran');
+    for (const args of [
+      [
+        'exec',
+        '--registry',
+        url.toString(),
+        '--scope',
+        'S',
+        '--scope-root',
+        root,
+        '--writes',
+        join(root, 'a'),
+        '--',
+        'touch',
+        marker,
+      ],
+      ['intents', '--registry', url.toString(), '--scope', 'S'],
+    ]) {
+      const result = await runDblock(args);
+      expect(result.code).toBe(69);
+      expect(result.stderr).toMatch(
+        /^dblock: postgres registry postgres:\/\/[^ ]+#S: column .* does not exist \(SQLSTATE 42703\)\n$/,
+      );
+    }
+    expect(existsSync(marker)).toBe(false);
+    const status = await runDblock(['status', '--registry', postgresUrl(), join(root, 'a')]);
+    expect(status.code).toBe(64);
   });
 
   it('declareIntent({ registry: postgres://…, scope }) from the library; an unreachable server is EUNAVAILABLE', async () => {

@@ -136,8 +136,12 @@ export class PgIntentStore implements IntentStore {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof DblockError || /^[0-9A-Z]{5}$/.test((err as { code?: string }).code ?? '')) throw err;
-      throw connectError(err, this.#url);
+      if (err instanceof DblockError) throw err;
+      const state = (err as { code?: unknown }).code;
+      if (typeof state !== 'string' || !/^[0-9A-Z]{5}$/.test(state)) throw connectError(err, this.#url);
+      throw new DblockError('EUNAVAILABLE', `postgres registry ${this.id}: ${(err as Error).message} (SQLSTATE ${state})`, {
+        cause: err,
+      });
     } finally {
       unref();
     }
