@@ -3,8 +3,8 @@ import type { BackendName } from '../backend/types.js';
 import { lock } from '../lock/acquire.js';
 import { runContention } from './contention.js';
 import { withScratchDir } from './scratch.js';
-import type { BenchOptions as Options } from './suites.js';
-import { type BenchTable, fmt, median, percentile } from './table.js';
+import { median, num, percentile, times } from './table.js';
+import type { BenchCell, BenchTable, BenchOptions as Options } from './types.js';
 
 const BACKENDS: readonly BackendName[] = ['flock', 'mkdir'];
 
@@ -33,7 +33,7 @@ async function uncontended(dir: string, { quick, log }: Options): Promise<BenchT
     columns: ['backend', 'median µs', 'p99 µs', 'vs flock'],
     rows: BACKENDS.map((b) => {
       const s = stats.get(b) ?? { p50: Number.NaN, p99: Number.NaN };
-      return [b, fmt(s.p50, 1), fmt(s.p99, 1), `${fmt(s.p50 / flock)}×`];
+      return [b, num(s.p50, 1), num(s.p99, 1), times(s.p50 / flock)];
     }),
     notes: [
       'mkdir = mkdir + holder.json create + lstat, then unlink + rmdir: directory operations, on the filesystem under test.',
@@ -48,7 +48,7 @@ async function contended(dir: string, { quick, log }: Options): Promise<BenchTab
     { workers: 8, name: 'tight loop, 100 µs held', hold: 100, gap: 0 },
     { workers: 8, name: '200 µs held, 1 ms between', hold: 200, gap: 1000 },
   ];
-  const rows: (string | number)[][] = [];
+  const rows: BenchCell[][] = [];
   for (const regime of regimes) {
     for (const backend of BACKENDS) {
       log(`  ${regime.workers} processes, ${regime.name}, ${backend}…`);
@@ -64,10 +64,10 @@ async function contended(dir: string, { quick, log }: Options): Promise<BenchTab
       rows.push([
         `${regime.workers} × ${regime.name}`,
         backend,
-        fmt(r.opsPerSec, 0),
-        fmt(r.p50, 2),
-        fmt(r.p99, 1),
-        fmt(r.fairness),
+        num(r.opsPerSec, 0),
+        num(r.p50, 2),
+        num(r.p99, 1),
+        num(r.fairness),
       ]);
     }
   }

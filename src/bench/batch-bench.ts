@@ -10,16 +10,8 @@ import {
   runSyncLoop,
 } from './batch-strategies.js';
 import { withScratchDir } from './scratch.js';
-import type { BenchOptions as Options } from './suites.js';
-import { type BenchTable, fmt, median } from './table.js';
-
-/** Seed 001's claim for its async batched design, in rows (turns) per second. */
-const SEED_CLAIM = 10_000;
-/** The issue's goals: the writer against the raw floor at the same batch size. */
-const GOALS = new Map([
-  [10, 0.6],
-  [1000, 0.7],
-]);
+import { median, num, times } from './table.js';
+import type { BenchCell, BenchTable, Measure, BenchOptions as Options } from './types.js';
 
 /** One comparison: the blocking raw loop and dblock's non-blocking way, at K rows per transaction. */
 interface Pair {
@@ -52,8 +44,7 @@ async function strategies(dir: string, { quick, log }: Options): Promise<BenchTa
   const budget: Budget = { rows: makeRows(quick ? 100_000 : 300_000), budgetMs: quick ? 150 : 300 };
   let files = 0;
   const fresh = (): string => join(dir, `s${files++}.db`);
-  const rows: (string | number)[][] = [];
-  const notes: string[] = [];
+  const rows: BenchCell[][] = [];
   for (const journal of ['wal', 'delete'] as const) {
     for (const pair of PAIRS) {
       log(`  ${journal}, ${pair.k} row(s) per transaction: sync vs async…`);
@@ -69,24 +60,17 @@ async function strategies(dir: string, { quick, log }: Options): Promise<BenchTa
       }
       const ratio = median(async) / median(sync);
       const label = journal === 'wal' ? 'WAL' : 'rollback (delete)';
-      rows.push(row(pair.sync, label, pair.k, median(sync), '1.00×', 'yes'));
-      rows.push(row(pair.async, label, pair.k, median(async), `${fmt(ratio)}×`, 'no'));
-      const goal = GOALS.get(pair.k);
-      if (journal === 'wal' && goal !== undefined) {
-        notes.push(
-          `batchWriter bufferSize ${pair.k} vs the raw floor (WAL): ${fmt(ratio)}× (goal ≥ ${goal}×) — ${fmt(median(async), 0)} rows/s, ${fmt(median(async) / SEED_CLAIM, 1)}× seed 001's 10k rows/s.`,
-        );
-      }
+      rows.push(row(pair.sync, label, pair.k, median(sync), times(1), 'yes'));
+      rows.push(row(pair.async, label, pair.k, median(async), times(ratio), 'no'));
     }
   }
   return {
-    title: `Write strategies of seed 001, one process (median of ${reps}; rows of ~200 bytes)`,
+    title: `Write strategies, one process (median of ${reps}; rows of ~200 bytes)`,
     keyColumns: 3,
     columns: ['strategy', 'journal', 'rows/txn', 'µs/row', 'rows/s', 'vs sync, same rows/txn', 'blocks event loop'],
     rows,
     notes: [
       'sync = the raw floor: better-sqlite3 + flockSync on the sidecar + BEGIN IMMEDIATE + K inserts + COMMIT (a blocking loop). async = dblock (lock waits never block the event loop). WAL: synchronous=NORMAL; rollback: FULL (dblock’s defaults). Each strategy runs fresh databases, interleaved with its pair; ratios are of the medians.',
-      ...notes,
     ],
   };
 }
@@ -95,6 +79,6 @@ function rate(m: Measured): number {
   return m.rows / (m.ms / 1000);
 }
 
-function row(strategy: string, journal: string, k: number, rowsPerSec: number, ratio: string, blocks: string) {
-  return [strategy, journal, k, fmt(1e6 / rowsPerSec, 2), fmt(rowsPerSec, 0), ratio, blocks];
+function row(strategy: string, journal: string, k: number, rowsPerSec: number, ratio: Measure, blocks: string): BenchCell[] {
+  return [strategy, journal, k, num(1e6 / rowsPerSec, 2), num(rowsPerSec, 0), ratio, blocks];
 }

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { openDatabase } from '../sqlite/open-database.js';
 import { TURNS_SCHEMA } from './batch-strategies.js';
 import { benchWorker } from './paths.js';
-import type { BenchOptions as Options } from './suites.js';
-import { type BenchTable, fmt } from './table.js';
+import { num, times } from './table.js';
+import type { BenchCell, BenchTable, BenchOptions as Options } from './types.js';
 
 const PROCESSES = 4;
 
@@ -18,7 +18,7 @@ const STRATEGIES = [
 /** Four processes logging turns into one WAL database at once, each through one strategy. */
 export async function runBatchContention(dir: string, { quick, log }: Options): Promise<BenchTable> {
   const ms = quick ? 500 : 2000;
-  const rows: (string | number)[][] = [];
+  const rows: BenchCell[][] = [];
   let floor = Number.NaN;
   for (const [i, s] of STRATEGIES.entries()) {
     log(`  ${PROCESSES} processes, ${s.name}, ${s.k} row(s) per transaction…`);
@@ -29,7 +29,7 @@ export async function runBatchContention(dir: string, { quick, log }: Options): 
     const rates = results.map((r) => r.rows / (r.ms / 1000));
     const total = rates.reduce((a, b) => a + b, 0);
     if (i === 0) floor = total;
-    rows.push([s.name, s.k, fmt(total, 0), fmt(Math.min(...rates) / Math.max(...rates)), `${fmt(total / floor)}×`]);
+    rows.push([s.name, s.k, num(total, 0), num(Math.min(...rates) / Math.max(...rates)), times(total / floor)]);
   }
   return {
     title: `${PROCESSES} processes writing one WAL database at once (${ms / 1000}s each)`,

@@ -5,8 +5,8 @@ import { locateRegistry } from '../intent/location.js';
 import { openRegistryCached } from '../intent/registry.js';
 import { benchWorker, DBLOCK_BIN } from './paths.js';
 import { withScratchDir } from './scratch.js';
-import type { BenchOptions as Options } from './suites.js';
-import { type BenchTable, fmt, median, percentile, perOpMicros } from './table.js';
+import { median, num, percentile, perOpMicros, times } from './table.js';
+import type { BenchCell, BenchTable, BenchOptions as Options } from './types.js';
 
 /** Write-intent registry: the cost of one submit + release, and throughput of 8 processes on disjoint paths. */
 export async function runIntentBench(options: Options): Promise<BenchTable[]> {
@@ -39,11 +39,11 @@ async function uncontended(dir: string, { quick, log }: Options): Promise<BenchT
     title: 'Write intent: uncontended submit + release (in process, µs, median of batches)',
     columns: ['operation', 'µs/op', 'vs one registry transaction'],
     rows: [
-      ['one empty registry write transaction (db.write)', fmt(emptyTx, 1), '1.00×'],
-      ['declareIntent(1 path) + release()', fmt(one, 1), `${fmt(one / emptyTx)}×`],
-      ['declareIntent(10 paths) + release()', fmt(ten, 1), `${fmt(ten / emptyTx)}×`],
-      [`dblock exec --db app.db -- true (ms/job, median of ${runs})`, fmt(lockJob, 1), ''],
-      [`dblock exec --writes b.json -- true (ms/job, median of ${runs})`, fmt(intentJob, 1), ''],
+      ['one empty registry write transaction (db.write)', num(emptyTx, 1), times(1)],
+      ['declareIntent(1 path) + release()', num(one, 1), times(one / emptyTx)],
+      ['declareIntent(10 paths) + release()', num(ten, 1), times(ten / emptyTx)],
+      [`dblock exec --db app.db -- true (ms/job, median of ${runs})`, num(lockJob, 1), ''],
+      [`dblock exec --writes b.json -- true (ms/job, median of ${runs})`, num(intentJob, 1), ''],
     ],
     notes: ['submit + release = liveness file create + flock, 2 registry transactions (insert, delete), unlink.'],
   };
@@ -52,13 +52,13 @@ async function uncontended(dir: string, { quick, log }: Options): Promise<BenchT
 async function disjoint(dir: string, { quick, log }: Options): Promise<BenchTable> {
   const ms = quick ? 1000 : 3000;
   const registry = join(dir, 'd.db');
-  const rows: (string | number)[][] = [];
+  const rows: BenchCell[][] = [];
   let single = 0;
   for (const workers of [1, 8]) {
     log(`  ${workers} process(es) submitting disjoint paths…`);
     const r = await runWorkers(registry, dir, workers, ms);
     if (workers === 1) single = r.opsPerSec;
-    rows.push([workers, fmt(r.opsPerSec, 0), fmt(r.p50, 2), fmt(r.p99, 2), fmt(r.max, 1), `${fmt(r.opsPerSec / single)}×`]);
+    rows.push([workers, num(r.opsPerSec, 0), num(r.p50, 2), num(r.p99, 2), num(r.max, 1), times(r.opsPerSec / single)]);
   }
   return {
     title: `Write intent: processes submitting + releasing disjoint paths (${ms / 1000}s each)`,

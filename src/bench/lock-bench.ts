@@ -7,8 +7,8 @@ import { lock } from '../lock/acquire.js';
 import { type ContentionResult, runContention } from './contention.js';
 import { DBLOCK_BIN } from './paths.js';
 import { withScratchDir } from './scratch.js';
-import type { BenchOptions as Options } from './suites.js';
-import { type BenchTable, fmt, median, perOpMicros } from './table.js';
+import { fmt, median, num, perOpMicros, times } from './table.js';
+import type { BenchCell, BenchTable, BenchOptions as Options } from './types.js';
 
 /** Lock-engine benchmarks: uncontended cost, contended hand-off across processes, exec start-up. */
 export async function runLockBench(options: Options): Promise<BenchTable[]> {
@@ -40,10 +40,10 @@ async function uncontended(dir: string, { quick, log }: Options): Promise<BenchT
     title: 'Uncontended acquire + release (µs, median of batches)',
     columns: ['strategy', 'µs/op', 'vs raw flockSync'],
     rows: [
-      ['raw fs-ext flockSync (exnb + un)', fmt(raw, 2), '1.00×'],
-      ['dblock lock() + release()', fmt(ours, 2), `${fmt(ours / raw)}×`],
-      ['fs-ext async flock (threadpool)', fmt(asyncFlock, 2), `${fmt(asyncFlock / raw)}×`],
-      ['proper-lockfile lock + unlock', fmt(proper, 1), `${fmt(proper / raw, 0)}×`],
+      ['raw fs-ext flockSync (exnb + un)', num(raw, 2), times(1)],
+      ['dblock lock() + release()', num(ours, 2), times(ours / raw)],
+      ['fs-ext async flock (threadpool)', num(asyncFlock, 2), times(asyncFlock / raw)],
+      ['proper-lockfile lock + unlock', num(proper, 1), times(proper / raw, 0)],
     ],
     notes: ['dblock = door try + lock try + door release + holder-record pwrite, then unlock + release-notice pwrite.'],
   };
@@ -57,7 +57,7 @@ async function contended(dir: string, { quick, log }: Options): Promise<BenchTab
   ];
   const tables: BenchTable[] = [];
   for (const regime of regimes) {
-    const rows: (string | number)[][] = [];
+    const rows: BenchCell[][] = [];
     const runs: Record<string, ContentionResult> = {};
     for (const strategy of ['raw', 'flock']) {
       log(`  8 processes, ${regime.name}, ${strategy}…`);
@@ -73,11 +73,11 @@ async function contended(dir: string, { quick, log }: Options): Promise<BenchTab
       runs[strategy] = r;
       rows.push([
         strategy === 'flock' ? 'dblock lock()' : 'raw blocking flockSync',
-        fmt(r.opsPerSec, 0),
-        fmt(r.p50 * 1000, 0),
-        fmt(r.p99 * 1000, 0),
-        fmt(r.max, 1),
-        fmt(r.fairness),
+        num(r.opsPerSec, 0),
+        num(r.p50 * 1000, 0),
+        num(r.p99 * 1000, 0),
+        num(r.max, 1),
+        num(r.fairness),
       ]);
     }
     const base = runs.raw;
@@ -116,9 +116,9 @@ function startup(dir: string, { quick, log }: Options): BenchTable {
     title: `Start-up per job (ms, median of ${runs})`,
     columns: ['command', 'ms', 'vs node -e 0'],
     rows: [
-      ['node -e 0', fmt(node, 1), '1.00×'],
-      ['dblock exec --db s.db -- true', fmt(exec, 1), `${fmt(exec / node)}×`],
-      ['flock s.db.lock true (C, for scale)', fmt(flock, 1), `${fmt(flock / node)}×`],
+      ['node -e 0', num(node, 1), times(1)],
+      ['dblock exec --db s.db -- true', num(exec, 1), times(exec / node)],
+      ['flock s.db.lock true (C, for scale)', num(flock, 1), times(flock / node)],
     ],
   };
 }

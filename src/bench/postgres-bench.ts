@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { lock } from '../lock/acquire.js';
 import { benchWorker } from './paths.js';
 import { withScratchDir } from './scratch.js';
-import type { BenchOptions as Options } from './suites.js';
-import { type BenchTable, fmt, median, percentile } from './table.js';
+import { median, num, percentile } from './table.js';
+import type { BenchCell, BenchTable, BenchOptions as Options } from './types.js';
 
 const WORKER = benchWorker('pg-worker.js');
 const STRATEGIES = ['flock', 'postgres', 'raw-pg'] as const;
@@ -49,7 +49,7 @@ async function findServer({ log }: Options): Promise<{ url: string; stop: () => 
 
 async function uncontended(dir: string, url: string, { quick, log }: Options): Promise<BenchTable> {
   const n = quick ? 300 : 2000;
-  const rows: string[][] = [];
+  const rows: BenchCell[][] = [];
   for (const backend of ['flock', 'postgres'] as const) {
     log(`  uncontended, ${backend}…`);
     const target = backend === 'flock' ? join(dir, 'u.db') : `bench-u-${process.pid}`;
@@ -60,7 +60,7 @@ async function uncontended(dir: string, url: string, { quick, log }: Options): P
       (await lock(target, options)).release();
       if (i >= 50) samples.push((performance.now() - start) * 1000);
     }
-    rows.push([backend, fmt(median(samples), 1), fmt(percentile(samples, 99), 1)]);
+    rows.push([backend, num(median(samples), 1), num(percentile(samples, 99), 1)]);
   }
   return {
     title: `Uncontended lock() + release(), flock vs postgres (µs, ${n} ops)`,
@@ -78,7 +78,7 @@ async function contended(dir: string, url: string, { quick, log }: Options): Pro
     { name: '200 µs held, 1 ms between', hold: 200, gap: 1000 },
     { name: 'tight loop, 100 µs held', hold: 100, gap: 0 },
   ];
-  const rows: string[][] = [];
+  const rows: BenchCell[][] = [];
   for (const regime of regimes) {
     for (const strategy of STRATEGIES) {
       log(`  8 processes, ${regime.name}, ${strategy}…`);
@@ -87,10 +87,10 @@ async function contended(dir: string, url: string, { quick, log }: Options): Pro
       rows.push([
         `8 × ${regime.name}`,
         strategy,
-        fmt(r.opsPerSec, 0),
-        fmt(r.handoffP50, 3),
-        fmt(r.handoffP99, 2),
-        fmt(r.fairness),
+        num(r.opsPerSec, 0),
+        num(r.handoffP50, 3),
+        num(r.handoffP99, 2),
+        num(r.fairness),
       ]);
     }
   }
@@ -101,7 +101,6 @@ async function contended(dir: string, url: string, { quick, log }: Options): Pro
     notes: [
       'hand-off = next holder acquired − previous holder released (clocks comparable across processes on one host).',
       'raw-pg: one pg client per process doing pg_advisory_lock / pg_advisory_unlock (no fence, no record, no heartbeat).',
-      'Goals (issue 13): postgres fairness ≥ 0.95, hand-off p50 ≤ 1 ms on loopback, ops/s ≥ 0.8 × raw-pg.',
     ],
   };
 }

@@ -1,7 +1,7 @@
 import { cpus, release, totalmem } from 'node:os';
 import { DblockError } from '../errors.js';
-import { type BenchSuite, SUITES } from './suites.js';
-import type { BenchTable } from './table.js';
+import { SUITES } from './suites.js';
+import type { BenchSuite, BenchTable } from './types.js';
 
 /** How to run the suites: which, how long, and where progress and tables go as they come. */
 export interface RunSuitesOptions {

@@ -4,8 +4,8 @@ import { openDatabase } from '../sqlite/open-database.js';
 import type { JournalMode } from '../sqlite/options.js';
 import { packageRoot } from '../util/package-root.js';
 import { withScratchDir } from './scratch.js';
-import type { BenchOptions } from './suites.js';
-import { type BenchTable, fmt, percentile } from './table.js';
+import { num, percentile, times } from './table.js';
+import type { BenchCell, BenchOptions, BenchTable } from './types.js';
 
 /** The writer process: dblock serialized / wal, SQLite alone, or proper-lockfile (see its header). */
 // From the package root: the bundled CLI runs this module from dist/cli-bundle/chunks/.
@@ -16,9 +16,10 @@ const MODES = [
   { key: 'serialized', label: 'dblock serialized' },
   { key: 'wal', label: 'dblock wal' },
   { key: 'sqlite', label: 'SQLite alone' },
+  { key: 'flocksync', label: 'raw flockSync sidecar' },
   { key: 'lockfile', label: 'proper-lockfile' },
 ] as const;
-type ModeKey = (typeof MODES)[number]['key'];
+export type ModeKey = (typeof MODES)[number]['key'];
 
 const REGIMES = [
   { name: 'tight loop', workUs: 0, gapMs: 0 },
@@ -34,7 +35,7 @@ interface WriterReport {
 }
 
 /** One measured configuration. */
-interface RunResult {
+export interface RunResult {
   rowsPerSec: number;
   p50: number;
   p99: number;
@@ -47,14 +48,16 @@ interface RunResult {
 
 /**
  * N writer processes × single-row transactions, side by side: dblock serialized, dblock wal,
- * SQLite alone (busy_timeout 5000 + BEGIN IMMEDIATE), proper-lockfile around each transaction.
+ * SQLite alone (busy_timeout 5000 + BEGIN IMMEDIATE), a blocking flockSync on the sidecar around
+ * each transaction (the floor a sidecar lock can reach), proper-lockfile around each transaction.
  */
 export async function runSqliteBench(options: BenchOptions): Promise<BenchTable[]> {
   const durationMs = options.quick ? 400 : 1500;
   const counts = [2, 4, 8];
   const tables: BenchTable[] = [];
+  const ratios: BenchCell[][] = [];
   for (const regime of REGIMES) {
-    const rows: (string | number)[][] = [];
+    const rows: BenchCell[][] = [];
     const atEight = new Map<ModeKey, RunResult>();
     for (const n of counts) {
       for (const mode of MODES) {
@@ -69,10 +72,16 @@ export async function runSqliteBench(options: BenchOptions): Promise<BenchTable[
       keyColumns: 2,
       columns: COLUMNS,
       rows,
-      notes: ratioNotes(atEight),
     });
+    ratios.push(...ratioRows(regime.name, atEight));
   }
-  const rollback: (string | number)[][] = [];
+  tables.push({
+    title: 'dblock serialized at N=8, as a ratio of SQLite alone and of a raw flockSync sidecar (same run)',
+    keyColumns: 2,
+    columns: ['regime', 'baseline', 'rows/s ×', 'p99 ×', 'max ×', 'dblock fairness', 'baseline fairness'],
+    rows: ratios,
+  });
+  const rollback: BenchCell[][] = [];
   for (const mode of MODES) {
     options.log(`bench sqlite: rollback journal, N=8, ${mode.label}`);
     const result = await measure({ n: 8, mode: mode.key, journal: 'delete', durationMs, workUs: 0, gapMs: 0 });
@@ -89,22 +98,34 @@ export async function runSqliteBench(options: BenchOptions): Promise<BenchTable[
 
 const COLUMNS = ['N', 'mode', 'rows/s', 'p50 ms', 'p99 ms', 'max ms', 'fairness (min/max)', 'busy retries', 'errors'];
 
-function cells(r: RunResult): (string | number)[] {
+function cells(r: RunResult): BenchCell[] {
   const errors = r.lost === 0 ? String(r.errors) : `${r.errors} (${r.lost} rows LOST)`;
-  return [fmt(r.rowsPerSec, 0), fmt(r.p50), fmt(r.p99), fmt(r.max, 1), fmt(r.fairness), r.busyRetries, errors];
+  return [num(r.rowsPerSec, 0), num(r.p50), num(r.p99), num(r.max, 1), num(r.fairness), r.busyRetries, errors];
 }
 
-function ratioNotes(at: Map<ModeKey, RunResult>): string[] {
+/** dblock serialized against each baseline at N=8: below 1 is better for p99 and max, above 1 for rows/s. */
+function ratioRows(regime: string, at: Map<ModeKey, RunResult>): BenchCell[][] {
   const ours = at.get('serialized');
-  const alone = at.get('sqlite');
-  if (ours === undefined || alone === undefined) return [];
-  return [
-    `N=8, dblock serialized vs SQLite alone: ${fmt(ours.rowsPerSec / alone.rowsPerSec)}× rows/s, ` +
-      `${fmt(ours.p99 / alone.p99)}× p99, ${fmt(ours.max / alone.max)}× max; fairness ${fmt(ours.fairness)}.`,
-  ];
+  if (ours === undefined) return [];
+  const rows: BenchCell[][] = [];
+  for (const key of ['sqlite', 'flocksync'] as const) {
+    const base = at.get(key);
+    if (base === undefined) continue;
+    const label = MODES.find((m) => m.key === key)?.label ?? key;
+    rows.push([
+      regime,
+      label,
+      times(ours.rowsPerSec / base.rowsPerSec),
+      times(ours.p99 / base.p99),
+      times(ours.max / base.max, 3),
+      num(ours.fairness),
+      num(base.fairness),
+    ]);
+  }
+  return rows;
 }
 
-interface RunSpec {
+export interface RunSpec {
   n: number;
   mode: ModeKey;
   journal: JournalMode;
@@ -113,7 +134,8 @@ interface RunSpec {
   gapMs: number;
 }
 
-async function measure(spec: RunSpec): Promise<RunResult> {
+/** One configuration: N writer processes for `durationMs`, summarised (also used by ad-hoc hand-off measurements). */
+export async function measure(spec: RunSpec): Promise<RunResult> {
   return withScratchDir('dblock-bench-', async (dir) => {
     const db = join(dir, 'bench.db');
     const children: ChildProcess[] = [];

@@ -1,12 +1,4 @@
-/** One benchmark table: a title, column names, rows of cells, and notes (goals, ratios). */
-export interface BenchTable {
-  title: string;
-  columns: string[];
-  /** How many leading columns name a row (the rest are measures). @default 1 */
-  keyColumns?: number;
-  rows: (string | number)[][];
-  notes?: string[];
-}
+import type { BenchCell, BenchTable, Measure } from './types.js';
 
 /** Median of a list of numbers (NaN for an empty list). */
 export function median(values: readonly number[]): number {
@@ -28,18 +20,33 @@ export function fmt(value: number, digits = 2): string {
   return value.toFixed(digits);
 }
 
+/** A number shown as `fmt` shows it; JSON gets the number itself. */
+export function num(value: number, digits = 2): Measure {
+  return { value, text: fmt(value, digits) };
+}
+
+/** A ratio, shown with a `×`; JSON gets the number itself. */
+export function times(value: number, digits = 2): Measure {
+  return { value, text: `${fmt(value, digits)}×` };
+}
+
+/** How text and markdown show a cell. */
+export function cellText(cell: BenchCell): string {
+  return typeof cell === 'object' ? cell.text : String(cell);
+}
+
 /** Render a table as GitHub markdown. */
 export function toMarkdown(table: BenchTable): string {
   const head = `| ${table.columns.join(' | ')} |`;
   const rule = `| ${table.columns.map(() => '---').join(' | ')} |`;
-  const body = table.rows.map((row) => `| ${row.map(String).join(' | ')} |`);
+  const body = table.rows.map((row) => `| ${row.map(cellText).join(' | ')} |`);
   const notes = (table.notes ?? []).map((note) => `\n${note}`);
   return [`### ${table.title}`, '', head, rule, ...body, ...notes, ''].join('\n');
 }
 
 /** Render a table as aligned plain text for a terminal. */
 export function toText(table: BenchTable): string {
-  const cells = [table.columns, ...table.rows.map((row) => row.map(String))];
+  const cells = [table.columns, ...table.rows.map((row) => row.map(cellText))];
   const widths = table.columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
   const line = (row: string[]): string => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
   const out = [table.title, line(table.columns), widths.map((w) => '-'.repeat(w)).join('  ')];

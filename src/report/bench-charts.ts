@@ -1,10 +1,12 @@
-import type { BenchTable } from '../bench/table.js';
+import { cellText } from '../bench/table.js';
+import type { BenchCell, BenchTable } from '../bench/types.js';
 import type { ChartSpec } from './render-svg.js';
 import { COLORS } from './timeline-spec.js';
 
 /** A table cell as a number: `1,234`, `0.52`, `4.93×`; NaN for text. */
-export function cellNumber(cell: string | number): number {
+export function cellNumber(cell: BenchCell): number {
   if (typeof cell === 'number') return cell;
+  if (typeof cell === 'object') return cell.value;
   const text = cell.trim().replace(/,/g, '').replace(/×$/, '');
   return text === '' || !/^-?[\d.]+(e-?\d+)?$/i.test(text) ? Number.NaN : Number(text);
 }
@@ -12,7 +14,7 @@ export function cellNumber(cell: string | number): number {
 /** The leading columns that name a row, joined, for each row. */
 export function rowLabels(table: BenchTable): string[] {
   const keys = table.keyColumns ?? 1;
-  return table.rows.map((row) => row.slice(0, keys).map(String).join(' · '));
+  return table.rows.map((row) => row.slice(0, keys).map(cellText).join(' · '));
 }
 
 /** Measure columns: after the key columns, numeric in every row. */
@@ -38,7 +40,7 @@ export function benchTableSpec(table: BenchTable): ChartSpec | null {
     table.rows.forEach((row, i) => {
       const value = cellNumber(row[column] ?? '');
       const ratio = base > 0 && value > 0 ? value / base : null;
-      const raw = String(row[column]);
+      const raw = cellText(row[column] ?? '');
       const vs = ratio === null ? 'no ratio (zero)' : `${Number(ratio.toPrecision(3))}× the first row`;
       values.push({ metric, label: labels[i], ratio, one: 1, raw, text: `${labels[i]}: ${metric} ${raw} (${vs})` });
     });

@@ -1,4 +1,5 @@
-import type { BenchTable } from '../bench/table.js';
+import { cellText } from '../bench/table.js';
+import type { BenchTable } from '../bench/types.js';
 import { benchTableSpec } from './bench-charts.js';
 import { dataAttributes, escapeHtml, htmlPage } from './html-page.js';
 import { renderSvgs } from './render-svg.js';
@@ -43,7 +44,7 @@ function tableFigure(table: BenchTable, svg: string | null): string {
   const head = `<tr>${table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
   const rows = table.rows.map(
     (row) =>
-      `<tr>${row.map((cell) => `<td${typeof cell === 'number' || /^[\d.,×-]+$/.test(cell) ? ' class="num"' : ''}>${escapeHtml(String(cell))}</td>`).join('')}</tr>`,
+      `<tr>${row.map((cell) => `<td${typeof cell !== 'string' || /^[\d.,×-]+$/.test(cell) ? ' class="num"' : ''}>${escapeHtml(cellText(cell))}</td>`).join('')}</tr>`,
   );
   const notes = (table.notes ?? []).map((note) => `<p class="note">${escapeHtml(note)}</p>`).join('');
   return `<figure class="bench-table"${dataAttributes({ title: table.title, rows: table.rows.length })}>

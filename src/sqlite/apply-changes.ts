@@ -39,8 +39,6 @@ export async function applyChanges(
     const applied = await transactor.run((db) => applyMigration(db, migration), step.deadline);
     if (applied) report.applied.push(migration.name);
   }
-  // The transactor restores SQLite's busy timeout after each step; this read waits our way instead.
-  sqlite.pragma('busy_timeout = 0');
   report.userVersion = (await step(() => readState(sqlite), 'reading user_version')).userVersion;
 }
 

@@ -4,9 +4,10 @@ import { isBusy } from './connection.js';
 
 /**
  * Where a SQLITE_BUSY was met. A write retries only at BEGIN and COMMIT (never its body); `open`
- * covers the reads and PRAGMAs of initialisation, `check` and `checkpoint`.
+ * covers the reads and PRAGMAs of initialisation, `check` and `checkpoint`; `read` a `db.read()`
+ * taking its snapshot (before its callback runs).
  */
-export type BusyPhase = 'begin' | 'commit' | 'open';
+export type BusyPhase = 'begin' | 'commit' | 'open' | 'read';
 
 /** Backoff floor and cap, in milliseconds. */
 const BASE_MS = 0.5;
@@ -48,7 +49,7 @@ export function runRetryingBusy(step: () => void, control: RetryControl): Promis
     return undefined;
   } catch (err) {
     if (!isBusy(err)) throw err;
-    return retryLoop(step, control, err);
+    return retryAfterBusy(step, control, err);
   }
 }
 
@@ -68,7 +69,12 @@ export async function retryBusy<T>(step: () => T, control: RetryControl): Promis
   return result as T;
 }
 
-async function retryLoop(step: () => void, control: RetryControl, first: unknown): Promise<void> {
+/**
+ * After `step` failed with SQLITE_BUSY (`first`): wait a jittered backoff and try again, until it
+ * succeeds or the deadline passes.
+ * @throws DblockError ELOCKTIMEOUT (cause: the last SqliteError); any other error of `step` as is
+ */
+export async function retryAfterBusy(step: () => void, control: RetryControl, first: unknown): Promise<void> {
   let last = first;
   for (let attempt = 0; ; attempt += 1) {
     const remaining = control.deadline - performance.now();
@@ -85,11 +91,18 @@ async function retryLoop(step: () => void, control: RetryControl, first: unknown
   }
 }
 
+const AT: Record<BusyPhase, string> = {
+  begin: 'BEGIN IMMEDIATE',
+  commit: 'COMMIT',
+  open: 'opening',
+  read: 'the start of a read',
+};
+
 /** The timeout names the database, who holds it (SQLite's own lock, not dblock's) and where we met it. */
 export function busyTimeout(control: Omit<RetryControl, 'onBusy'>, cause: unknown): DblockError {
   const waitedMs = performance.now() - control.started;
   const code = (cause as { code?: string } | undefined)?.code ?? 'SQLITE_BUSY';
-  const at = control.what ?? (control.phase === 'begin' ? 'BEGIN IMMEDIATE' : 'COMMIT');
+  const at = control.what ?? AT[control.phase];
   // A try-once (timeout 0) reaches the deadline before its first wait.
   const head =
     control.deadline - control.started <= 0

@@ -1,11 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriter, type BindParameters } from '../batch/batch-writer.js';
 import { type BatchWriterOptions, resolveBatchOptions } from '../batch/options.js';
 import { DblockError } from '../errors.js';
-import { withLock } from '../lock/acquire.js';
+import { lock } from '../lock/acquire.js';
+import type { LockHandle } from '../lock/lock-handle.js';
 import { FifoMutex } from '../mutex/fifo-mutex.js';
-import type { Connection, SqliteConnection } from './connection.js';
+import { backoffMs, busyTimeout } from './busy-retry.js';
+import type { Connection, SqliteConnection, SqliteStatement } from './connection.js';
 import { writeAtExit } from './exit-write.js';
 import type { OpenReport } from './initialise.js';
+import { readSnapshot, releaseLocked, settleLocked, writeLockOptions } from './locked-write.js';
 import type { Concurrency, ResolvedOptions } from './options.js';
 import type { Transactor, WriteStats } from './transaction.js';
 import { WalBound } from './wal-bound.js';
@@ -75,6 +79,8 @@ export class SqliteDatabase implements Database {
   #drained: (() => void) | undefined;
   /** Open batch writers: close() drains them first, so no buffered item is lost. */
   readonly #writers = new Set<{ close(): Promise<void> }>();
+  /** A read of the schema cookie: it takes the read snapshot (SQLite's read lock) before a read's callback. */
+  readonly #snapshot: SqliteStatement;
 
   constructor(path: string, conn: Connection, transactor: Transactor | undefined, opts: ResolvedOptions, report: OpenReport) {
     this.path = path;
@@ -85,59 +91,100 @@ export class SqliteDatabase implements Database {
     this.journalMode = report.journalMode;
     this.readonly = opts.readonly;
     this.opened = report;
+    this.#snapshot = conn.sqlite.prepare<[]>('PRAGMA schema_version');
     const bounded = transactor !== undefined && report.journalMode === 'wal' && Number.isFinite(opts.maxWalBytes);
-    this.#walBound = bounded
-      ? new WalBound(conn.sqlite, path, walStatusPath(path, opts.lockDir), opts.maxWalBytes, opts.busyTimeoutMs)
-      : undefined;
+    this.#walBound = bounded ? new WalBound(conn.sqlite, path, walStatusPath(path, opts.lockDir), opts.maxWalBytes) : undefined;
   }
 
-  async write<T>(fn: (sqlite: SqliteConnection) => T): Promise<T> {
+  write<T>(fn: (sqlite: SqliteConnection) => T): Promise<T> {
     const transactor = this.#transactor;
-    if (transactor === undefined) throw new DblockError('EUSAGE', `cannot write: ${this.path} was opened readonly`);
-    this.#assertOpen();
+    if (transactor === undefined)
+      return Promise.reject(new DblockError('EUSAGE', `cannot write: ${this.path} was opened readonly`));
+    if (this.#closed) return Promise.reject(closedError(this.path));
     const deadline = performance.now() + this.#opts.timeoutMs;
     this.#inflight += 1;
+    if (this.concurrency === 'wal') {
+      return this.#onConnection(() => this.#transact(transactor, fn, deadline), deadline).finally(this.#writeEnded);
+    }
+    // The lock first (its own in-process FIFO mutex queues this process's writers): a write nested in a
+    // withLock() on this database passes through it instead of queueing behind an outer write.
+    return lock(this.path, writeLockOptions(this.#opts, deadline)).then(
+      (held) => this.#underLock(held, transactor, fn, deadline),
+      (err: unknown) => {
+        this.#writeEnded();
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * Under `.lock`, synchronously unless SQLite is busy: BEGIN right after the acquisition, release before
+   * the caller's promise settles. A write passing through an outer hold may find the connection busy: it queues.
+   */
+  #underLock<T>(held: LockHandle, transactor: Transactor, fn: (sqlite: SqliteConnection) => T, deadline: number): T | Promise<T> {
+    if (!this.#mutex.tryAcquire('exclusive')) {
+      return settleLocked(
+        held,
+        this.#onConnection(() => this.#transact(transactor, fn, deadline), deadline),
+        this.#writeEnded,
+      );
+    }
+    let pending = false;
     try {
-      const run = async (): Promise<T> => {
-        const result = await transactor.run(fn, deadline);
-        // Still on this connection and, in serialized mode, under `.lock`: no dblock writer is mid-transaction.
-        this.#walBound?.afterCommit();
-        return result;
-      };
-      if (this.concurrency === 'wal') return await this.#onConnection(run, deadline);
-      // The lock first (its own in-process FIFO mutex queues this process's writers): a write nested
-      // in a withLock() on this database passes through it instead of queueing behind an outer write.
-      const lockOptions = {
-        timeout: Math.max(0, deadline - performance.now()),
-        lockDir: this.#opts.lockDir,
-        backend: this.#opts.backend,
-        stale: this.#opts.staleMs,
-        url: this.#opts.url,
-      };
-      return await withLock(this.path, () => this.#onConnection(run, deadline), lockOptions);
+      const result = this.#transact(transactor, fn, deadline);
+      if (!(result instanceof Promise)) return result;
+      pending = true; // met SQLITE_BUSY: released once the retries settle
+      return settleLocked(held, result.finally(this.#releaseConnection), this.#writeEnded);
     } finally {
-      this.#inflight -= 1;
-      if (this.#inflight === 0) this.#drained?.();
+      if (!pending) {
+        this.#mutex.release();
+        releaseLocked(held, this.#writeEnded);
+      }
     }
   }
 
-  async read<T>(fn: (sqlite: SqliteConnection) => T): Promise<T> {
-    this.#assertOpen();
-    const sqlite = this.#conn.sqlite;
-    // A write waiting to COMMIT keeps its transaction open: reading now would see its uncommitted rows.
-    if (sqlite.inTransaction) {
-      await this.#mutex.acquire('shared');
-      this.#mutex.release();
-      this.#assertOpen();
+  /** The transaction, then (still on this connection and, in serialized mode, under `.lock`) the WAL bound. */
+  #transact<T>(transactor: Transactor, fn: (sqlite: SqliteConnection) => T, deadline: number): T | Promise<T> {
+    const result = transactor.run(fn, deadline);
+    const bound = this.#walBound;
+    if (bound === undefined) return result;
+    if (result instanceof Promise) {
+      return result.then((value) => {
+        bound.afterCommit();
+        return value;
+      });
     }
-    sqlite.exec('BEGIN');
-    try {
-      const result = fn(sqlite);
-      sqlite.exec('COMMIT');
-      return result;
-    } catch (err) {
-      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-      throw err;
+    bound.afterCommit();
+    return result;
+  }
+
+  readonly #releaseConnection = (): void => this.#mutex.release();
+
+  readonly #writeEnded = (): void => {
+    this.#inflight -= 1;
+    if (this.#inflight === 0) this.#drained?.();
+  };
+
+  /**
+   * Read in one snapshot, without a lock. The snapshot is taken before `fn` runs: when another
+   * connection's lock keeps it out, that wait happens here, off the event loop, for up to `busyTimeoutMs`.
+   */
+  async read<T>(fn: (sqlite: SqliteConnection) => T): Promise<T> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt += 1) {
+      this.#assertOpen();
+      // A write waiting to COMMIT keeps its transaction open: reading now would see its uncommitted rows.
+      if (this.#conn.sqlite.inTransaction) {
+        await this.#mutex.acquire('shared');
+        this.#mutex.release();
+        this.#assertOpen();
+      }
+      const read = readSnapshot(this.#conn.sqlite, this.#snapshot, fn);
+      if (!read.busy) return read.value;
+      const control = { phase: 'read' as const, path: this.path, deadline: started + this.#opts.busyTimeoutMs, started };
+      if (performance.now() >= control.deadline) throw busyTimeout(control, read.error);
+      this.#opts.onBusy?.({ phase: 'read', attempt });
+      await sleep(Math.min(backoffMs(attempt), control.deadline - performance.now()));
     }
   }
 
@@ -170,7 +217,7 @@ export class SqliteDatabase implements Database {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new DblockError('EUSAGE', `database ${this.path} is closed`);
+    if (this.#closed) throw closedError(this.path);
   }
 
   async #close(): Promise<void> {
@@ -182,7 +229,7 @@ export class SqliteDatabase implements Database {
   }
 
   /** One transaction at a time on this connection, in arrival order. */
-  async #onConnection<T>(run: () => Promise<T>, deadline: number): Promise<T> {
+  async #onConnection<T>(run: () => T | Promise<T>, deadline: number): Promise<T> {
     if (!this.#mutex.tryAcquire('exclusive')) {
       const remaining = deadline - performance.now();
       const signal = Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(0, Math.ceil(remaining))) : undefined;
@@ -196,4 +243,8 @@ export class SqliteDatabase implements Database {
       this.#mutex.release();
     }
   }
+}
+
+function closedError(path: string): DblockError {
+  return new DblockError('EUSAGE', `database ${path} is closed`);
 }

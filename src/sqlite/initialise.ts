@@ -103,7 +103,6 @@ async function initialiseHolding(path: string, init: InitContext): Promise<Initi
       await withLock(path, change, init.lockOptions());
     }
     setSynchronous(conn.sqlite, report.journalMode, opts);
-    conn.sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
     rememberInitialised(path, report.journalMode, report.userVersion);
     return { conn, transactor, report };
   } catch (err) {
@@ -122,7 +121,6 @@ async function openFast(path: string, opts: ResolvedOptions, version: number, st
     }
     const state = await step(() => readState(conn.sqlite), 'reading the journal mode and user_version');
     setSynchronous(conn.sqlite, state.journalMode, opts);
-    conn.sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
     const transactor = new Transactor(conn.sqlite, path, state.journalMode, opts);
     const keptWal = state.journalMode === 'wal' && opts.journalMode !== 'wal';
     return { conn, transactor, report: { fastPath: true, created: false, ...state, applied: [], keptWal } };

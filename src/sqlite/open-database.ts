@@ -37,7 +37,6 @@ async function openReadonly(path: string, opts: ResolvedOptions): Promise<Databa
   try {
     const { journalMode, userVersion } = await step(() => readState(conn.sqlite), 'reading the journal mode and user_version');
     setSynchronous(conn.sqlite, journalMode, opts);
-    conn.sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
     const report = { fastPath: false, created: false, journalMode, userVersion, applied: [], keptWal: false };
     return new SqliteDatabase(path, conn, undefined, opts, report);
   } catch (err) {

@@ -40,8 +40,8 @@ export interface OpenDatabaseOptions {
   /** @deprecated The old name of {@link OpenDatabaseOptions.timeout}; give one or the other. */
   lockTimeoutMs?: number | string | undefined;
   /**
-   * SQLite's own busy timeout for the statements dblock cannot retry: those inside a write's body
-   * and in `read()` callbacks. SQLite waits for it on the main thread, so keep it short.
+   * How long `read()` waits for another connection's lock before its snapshot (then ELOCKTIMEOUT),
+   * off the event loop. SQLite's own busy handler, which sleeps on the main thread, stays off.
    * @default 5000, or `timeout` when that is shorter
    */
   busyTimeoutMs?: number | undefined;

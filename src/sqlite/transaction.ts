@@ -1,7 +1,6 @@
 import { DblockError } from '../errors.js';
-import type { BusyPhase } from './busy-retry.js';
-import { runRetryingBusy } from './busy-retry.js';
-import type { SqliteConnection, SqliteStatement } from './connection.js';
+import { type BusyPhase, type RetryControl, retryAfterBusy } from './busy-retry.js';
+import { isBusy, type SqliteConnection, type SqliteStatement } from './connection.js';
 import { assertCommitted } from './invariant.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -17,7 +16,9 @@ export interface WriteStats {
 
 /**
  * Runs write transactions on one connection: `BEGIN IMMEDIATE`, the callback, `COMMIT`, the
- * invariant. The caller serialises calls (one transaction per connection at a time).
+ * invariant. The caller serialises calls (one transaction per connection at a time). The connection's
+ * busy timeout stays 0: SQLite's own busy handler sleeps on the main thread, so a held lock answers
+ * at once and BEGIN and COMMIT are retried here, with async, jittered backoff.
  */
 export class Transactor {
   readonly stats: WriteStats = { writes: 0, rollbacks: 0, busyRetries: 0 };
@@ -25,9 +26,6 @@ export class Transactor {
   readonly #path: string;
   readonly #begin: SqliteStatement;
   readonly #commit: SqliteStatement;
-  /** SQL that switches SQLite's busy handler off and back on (undefined when the timeout is 0). */
-  readonly #busyOff: string | undefined;
-  readonly #busyOn: string | undefined;
   readonly #pageCount: SqliteStatement;
   readonly #pageSize: SqliteStatement;
   /** Whether the rollback-journal invariant applies (false in WAL mode). */
@@ -40,18 +38,14 @@ export class Transactor {
     sqlite: SqliteConnection,
     path: string,
     journalMode: string,
-    opts: Pick<ResolvedOptions, 'busyTimeoutMs' | 'onBusy'> & { concurrency?: ResolvedOptions['concurrency'] },
+    opts: Pick<ResolvedOptions, 'onBusy'> & { concurrency?: ResolvedOptions['concurrency'] },
   ) {
-    const { busyTimeoutMs } = opts;
     this.#sqlite = sqlite;
     this.#path = path;
+    // Set once, not toggled per transaction: two PRAGMA round trips cost twice a BEGIN.
+    sqlite.exec('PRAGMA busy_timeout = 0');
     this.#begin = sqlite.prepare<[]>('BEGIN IMMEDIATE');
     this.#commit = sqlite.prepare<[]>('COMMIT');
-    // SQLite's own busy handler sleeps synchronously (blocking the event loop) on a fixed
-    // schedule; at BEGIN and COMMIT dblock switches it off and waits with async, jittered backoff.
-    // exec, not prepare: SQLite applies `PRAGMA busy_timeout = N` when it compiles the statement.
-    this.#busyOff = busyTimeoutMs > 0 ? 'PRAGMA busy_timeout = 0' : undefined;
-    this.#busyOn = busyTimeoutMs > 0 ? `PRAGMA busy_timeout = ${busyTimeoutMs}` : undefined;
     this.#pageCount = sqlite.prepare<[]>('PRAGMA page_count').pluck();
     this.#pageSize = sqlite.prepare<[]>('PRAGMA page_size').pluck();
     this.rollbackJournal = journalMode !== 'wal';
@@ -61,15 +55,24 @@ export class Transactor {
 
   /**
    * One write transaction; `fn` must be synchronous. Any throw rolls back. BUSY is retried only at
-   * BEGIN and COMMIT, until `deadline` (`performance.now()` clock).
+   * BEGIN and COMMIT, until `deadline` (`performance.now()` clock). Returns the result itself when
+   * neither met BUSY (no promise, so the caller can release its lock at once), else a promise of it.
    * @throws DblockError ELOCKTIMEOUT (still busy at the deadline), EINVARIANT (after a durable commit), EUSAGE (async fn)
    */
-  async run<T>(fn: (sqlite: SqliteConnection) => T, deadline: number): Promise<T> {
+  run<T>(fn: (sqlite: SqliteConnection) => T, deadline: number): T | Promise<T> {
     const started = performance.now();
-    const holdsLock = this.holdsLock;
-    const control = (phase: BusyPhase) => ({ phase, path: this.#path, deadline, started, onBusy: this.#noteBusy, holdsLock });
-    const begun = runRetryingBusy(() => this.#step(this.#begin), control('begin'));
-    if (begun !== undefined) await begun;
+    try {
+      this.#begin.run();
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      return retryAfterBusy(this.#runBegin, this.#control('begin', deadline, started), err).then(() =>
+        this.#body(fn, deadline, started),
+      );
+    }
+    return this.#body(fn, deadline, started);
+  }
+
+  #body<T>(fn: (sqlite: SqliteConnection) => T, deadline: number, started: number): T | Promise<T> {
     let result: T;
     let pageCount = 0;
     let pageSize = 0;
@@ -83,27 +86,50 @@ export class Transactor {
         pageCount = this.#pageCount.get() as number;
         pageSize = this.#pageSize.get() as number;
       }
-      // In WAL mode COMMIT never calls the busy handler (BEGIN IMMEDIATE already holds the write lock; the
-      // auto-checkpoint is PASSIVE, which never waits): skip the two PRAGMA round trips there.
-      const commit = this.rollbackJournal ? () => this.#step(this.#commit) : () => this.#commit.run();
-      const committed = runRetryingBusy(commit, control('commit'));
-      if (committed !== undefined) await committed;
     } catch (err) {
       this.#rollback();
       throw err;
     }
+    try {
+      // In WAL mode COMMIT never meets BUSY (BEGIN IMMEDIATE holds the write lock; the auto-checkpoint is
+      // PASSIVE); in rollback mode it waits for readers to leave.
+      this.#commit.run();
+    } catch (err) {
+      if (!isBusy(err)) {
+        this.#rollback();
+        throw err;
+      }
+      return this.#retryCommit(result, pageCount, pageSize, this.#control('commit', deadline, started), err);
+    }
+    return this.#committed(result, pageCount, pageSize);
+  }
+
+  async #retryCommit<T>(result: T, pageCount: number, pageSize: number, control: RetryControl, first: unknown): Promise<T> {
+    try {
+      await retryAfterBusy(this.#runCommit, control, first);
+    } catch (err) {
+      this.#rollback();
+      throw err;
+    }
+    return this.#committed(result, pageCount, pageSize);
+  }
+
+  #committed<T>(result: T, pageCount: number, pageSize: number): T {
     this.stats.writes += 1;
     if (this.rollbackJournal) assertCommitted(this.#path, pageCount, pageSize, () => this.#stillRollback());
     return result;
   }
 
-  #step(statement: SqliteStatement): void {
-    if (this.#busyOff !== undefined) this.#sqlite.exec(this.#busyOff);
-    try {
-      statement.run();
-    } finally {
-      if (this.#busyOn !== undefined) this.#sqlite.exec(this.#busyOn);
-    }
+  readonly #runBegin = (): void => {
+    this.#begin.run();
+  };
+
+  readonly #runCommit = (): void => {
+    this.#commit.run();
+  };
+
+  #control(phase: BusyPhase, deadline: number, started: number): RetryControl {
+    return { phase, path: this.#path, deadline, started, onBusy: this.#noteBusy, holdsLock: this.holdsLock };
   }
 
   readonly #noteBusy = (phase: BusyPhase, attempt: number): void => {

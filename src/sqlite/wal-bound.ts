@@ -11,7 +11,7 @@ const BLOCKED_RECORD_MS = 1000;
 /**
  * Keeps `-wal` under `maxWalBytes`: after a commit, still under the write lock, a cheap stat (every
  * STAT_EVERY commits or STAT_INTERVAL_MS) and, past the bound, one `wal_checkpoint(TRUNCATE)` with
- * SQLite's busy handler off, so a reader is never waited out on the write path. The outcome goes to
+ * SQLite's busy handler off (the writer's connection never has one), so a reader is never waited out on the write path. The outcome goes to
  * the `.wal-status` file for `dblock check`.
  */
 export class WalBound {
@@ -19,17 +19,15 @@ export class WalBound {
   readonly #walPath: string;
   readonly #statusPath: string;
   readonly #maxWalBytes: number;
-  readonly #busyOn: string;
   #commits = 0;
   #lastStat = Number.NEGATIVE_INFINITY;
   #lastBlockedRecord = Number.NEGATIVE_INFINITY;
 
-  constructor(sqlite: SqliteConnection, path: string, statusPath: string, maxWalBytes: number, busyTimeoutMs: number) {
+  constructor(sqlite: SqliteConnection, path: string, statusPath: string, maxWalBytes: number) {
     this.#sqlite = sqlite;
     this.#walPath = `${path}-wal`;
     this.#statusPath = statusPath;
     this.#maxWalBytes = maxWalBytes;
-    this.#busyOn = `PRAGMA busy_timeout = ${busyTimeoutMs}`;
   }
 
   /** Call after each commit, with the write lock (dblock's in serialized mode) still held. Never throws. */
@@ -62,23 +60,15 @@ export class WalBound {
     writeWalStatus(this.#statusPath, status);
   }
 
-  /** TRUNCATE with the busy handler off: SQLite's handler would sleep on the main thread waiting for readers. */
+  /** TRUNCATE on the writer's connection, whose busy timeout is 0: a reader is never waited out on the main thread. */
   #checkpoint(): CheckpointRow | undefined {
-    const sqlite = this.#sqlite;
     try {
-      sqlite.exec('PRAGMA busy_timeout = 0');
-      const rows = sqlite.pragma('wal_checkpoint(TRUNCATE)') as CheckpointRow[];
+      const rows = this.#sqlite.pragma('wal_checkpoint(TRUNCATE)') as CheckpointRow[];
       return rows[0];
     } catch (err) {
       if (isBusy(err)) return { busy: 1, log: -1, checkpointed: -1 };
       // Anything else (a full disk, an I/O error) must not fail a write that has committed.
       return undefined;
-    } finally {
-      try {
-        sqlite.exec(this.#busyOn);
-      } catch {
-        // The connection is unusable; the next write reports it.
-      }
     }
   }
 }

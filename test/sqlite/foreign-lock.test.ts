@@ -95,3 +95,50 @@ describe('option names', () => {
     expect(await codeOf(checkpointDatabase(path, { timout: 0 } as never))).toBe('EUSAGE');
   });
 });
+
+describe('db.read() waits for a foreign writer off the event loop, for up to busyTimeoutMs', () => {
+  /** A rollback-journal database opened by dblock, then locked by the sqlite3 CLI mid-write (readers get BUSY). */
+  async function openThenLock(options: Parameters<typeof openDatabase>[1]) {
+    const path = join(tempDir(), 'app.db');
+    sqlite3(path, `PRAGMA journal_mode=delete; ${SCHEMA}; INSERT INTO t (v) VALUES ('before');`);
+    const db = await openDatabase(path, { journalMode: 'delete', ...options });
+    const shell = startSqliteShell(path);
+    await shell.run("BEGIN EXCLUSIVE; INSERT INTO t (v) VALUES ('outside');");
+    return { db, shell };
+  }
+
+  it.each([false, true])('gives ELOCKTIMEOUT at busyTimeoutMs while timers keep firing (readonly: %s)', async (readonly) => {
+    const path = join(tempDir(), 'app.db');
+    sqlite3(path, `PRAGMA journal_mode=delete; ${SCHEMA};`);
+    const db = await openDatabase(path, { journalMode: 'delete', readonly, busyTimeoutMs: 300 });
+    const shell = startSqliteShell(path);
+    try {
+      await shell.run("BEGIN EXCLUSIVE; INSERT INTO t (v) VALUES ('outside');");
+      const reading = db.read((s) => s.prepare('SELECT count(*) FROM t').pluck().get());
+      const outcome = codeOf(reading);
+      await ticks(5);
+      expect(await outcome).toBe('ELOCKTIMEOUT');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('reads once the foreign writer commits, reporting the wait to onBusy as phase "read"', async () => {
+    const phases: string[] = [];
+    let shell: SqliteShell | undefined;
+    const { db, shell: opened } = await openThenLock({
+      busyTimeoutMs: 60_000,
+      onBusy: ({ phase, attempt }) => {
+        phases.push(phase);
+        if (attempt === 0) shell?.send('COMMIT;');
+      },
+    });
+    shell = opened;
+    try {
+      expect(await db.read((s) => s.prepare('SELECT v FROM t ORDER BY id').pluck().all())).toEqual(['before', 'outside']);
+      expect(phases[0]).toBe('read');
+    } finally {
+      await db.close();
+    }
+  });
+});

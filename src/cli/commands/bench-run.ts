@@ -1,6 +1,8 @@
 import cliProgress from 'cli-progress';
+import { tableToJson } from '../../bench/json.js';
 import { describeMachine, runSuites, selectSuites } from '../../bench/run-suites.js';
-import { type BenchTable, toMarkdown, toText } from '../../bench/table.js';
+import { toMarkdown, toText } from '../../bench/table.js';
+import type { BenchTable } from '../../bench/types.js';
 import { checkReportPath } from '../../report/report-file.js';
 import type { CommandContext } from '../command-context.js';
 import type { BenchFlags } from './bench.js';
@@ -35,7 +37,7 @@ export async function runBenchCommand(ctx: CommandContext, flags: BenchFlags, on
   }
   const render = flags.markdown ? toMarkdown : toText;
   const text = [`machine: ${machine}\n`, ...tables.map(render)].join('\n');
-  ctx.out.result({ machine, quick: flags.quick === true, tables }, text);
+  ctx.out.result({ machine, quick: flags.quick === true, tables: tables.map(tableToJson) }, text);
   if (reportPath !== undefined) {
     const { writeBenchReport } = await import('../../report/bench-report-file.js');
     const results = [...bySuite].map(([suite, own]) => ({ suite, tables: own }));
