@@ -58,5 +58,16 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
     description: 'the intent lapses this long after admission even if CMD still runs (default: none)',
   },
   { flags: '--task-id <id>', description: 'name of this task in the registry (default: generated)' },
-  { flags: '--registry <path>', description: 'the write-intent registry database (default $DBLOCK_HOME/intents.db)' },
+  {
+    flags: '--registry <path|url>',
+    description: 'the write-intent registry: a SQLite file (default $DBLOCK_HOME/intents.db) or postgres://… (with --scope)',
+  },
+  {
+    flags: '--scope <name>',
+    description: 'with a postgres registry: the shared root --writes paths are relative to (e.g. the repository URL)',
+  },
+  {
+    flags: '--scope-root <dir>',
+    description: "the local directory that is the scope's root (default $DBLOCK_SCOPE_ROOT, else the git checkout's top)",
+  },
 ];
