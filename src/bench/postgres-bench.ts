@@ -67,7 +67,7 @@ async function uncontended(dir: string, url: string, { quick, log }: Options): P
     columns: ['backend', 'median µs', 'p99 µs'],
     rows,
     notes: [
-      'postgres: two round trips to acquire (try, then fence + holder record + pooled check), one to release; the session is kept between acquisitions.',
+      'postgres: one round trip to acquire (a server-side function: lock, then fence + holder record), one to release; the session is kept between acquisitions.',
     ],
   };
 }

@@ -4,7 +4,15 @@ import type { CommandSpec } from './command-spec.js';
 import { EXEC_OPTIONS, FROM_FLOCK } from './commands/exec-options.js';
 import { STRESS_OPTIONS } from './commands/stress-options.js';
 import { describeChoices } from './option-spec.js';
-import { DATABASE_OPTIONS, LOCK_DIR, REGISTRY_OPTIONS, reportOption, TARGET_OPTIONS, timeoutOption } from './shared-options.js';
+import {
+  DATABASE_OPTIONS,
+  LOCK_DIR,
+  REGISTRY,
+  REGISTRY_OPTIONS,
+  reportOption,
+  TARGET_OPTIONS,
+  timeoutOption,
+} from './shared-options.js';
 
 /** `init`, `check`, `checkpoint`: they work on a database file (`--db`, no `--lock`). */
 function databaseCommand(spec: CommandSpec): CommandSpec {
@@ -78,7 +86,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'status',
     summary: 'who holds the lock now (verified by a non-blocking try, not by the record), and write intents touching it',
     options: [
-      ...REGISTRY_OPTIONS,
+      REGISTRY,
       { flags: '--check', description: 'exit 0 when the lock is free, 1 when anyone holds it (shared or exclusive)' },
       ...TARGET_OPTIONS,
     ],

@@ -86,14 +86,20 @@ export const DATABASE_OPTIONS: readonly OptionSpec[] = [
   FILE_BACKEND,
 ];
 
-/** `--registry` and `--scope`: where write intents live. */
+/** `--registry`: where write intents live. */
+export const REGISTRY: OptionSpec = {
+  flags: '--registry <path|url>',
+  description: 'the write-intent registry: a SQLite file or postgres://… (with --scope)',
+  defaultText: '$DBLOCK_HOME/intents.db',
+};
+
+/** `--registry` and `--scope`: a registry that may be shared across machines. */
 export const REGISTRY_OPTIONS: readonly OptionSpec[] = [
+  REGISTRY,
   {
-    flags: '--registry <path>',
-    description: 'the write-intent registry database',
-    defaultText: '$DBLOCK_HOME/intents.db',
+    flags: '--scope <name>',
+    description: 'with a postgres registry: the shared root the paths are relative to (e.g. the repository URL)',
   },
-  { flags: '--scope <name>', description: 'with a postgres:// registry: the shared root that paths are relative to' },
 ];
 
 /** `--report FILE` of stress and bench: what the HTML report shows. */

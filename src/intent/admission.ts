@@ -1,9 +1,5 @@
-import { probeLiveness } from '../lock/liveness.js';
-import type { SqliteConnection } from '../sqlite/connection.js';
-import { logConflicts, settleConflicts } from './conflict-log.js';
 import { firstOverlap, type IntentPath, showPath } from './paths.js';
-import type { IntentRegistry } from './registry.js';
-import { deleteTask, insertTask, loadTasks, stmt } from './task-store.js';
+import type { AdmissionTx } from './store.js';
 import type { IntentConflict, IntentPolicy, IntentTask } from './types.js';
 
 const NO_PATH: IntentPath = { path: '', dir: false };
@@ -35,93 +31,73 @@ export interface Decision {
   readonly seq: number | undefined;
   readonly blockers: readonly Blocker[];
   readonly expiresAt: number | undefined;
-  /** Tasks found dead or expired and removed: their liveness files are to be unlinked after commit. */
-  readonly purged: readonly IntentTask[];
 }
 
 /**
  * Check and insert in one transaction (so N simultaneous submitters of one path admit exactly one):
  * remove dead or expired tasks in the way, then admit, queue, or refuse by policy, and log overlaps.
  */
-export function submitTx(sqlite: SqliteConnection, registry: IntentRegistry, sub: Submission, now: number): Decision {
-  const purged: IntentTask[] = [];
-  const tasks = liveTasks(sqlite, registry, loadTasks(sqlite), now, purged, sub);
+export function submitTx(tx: AdmissionTx, sub: Submission): Decision {
+  const now = tx.now;
+  const tasks = liveTasks(tx, tx.loadTasks(), sub);
   const same = tasks.find((task) => task.id === sub.id);
   if (same !== undefined) {
     const overlap = firstOverlap(sub.paths, same.paths) ?? { path: sub.paths[0] as IntentPath, other: same.paths[0] ?? NO_PATH };
     const conflict = toConflict(sub.id, same, overlap, now);
-    return { outcome: 'duplicate-id', seq: undefined, blockers: [{ task: same, conflict }], expiresAt: undefined, purged };
+    return { outcome: 'duplicate-id', seq: undefined, blockers: [{ task: same, conflict }], expiresAt: undefined };
   }
   const blockers = blockersOf(sub, tasks, undefined, now);
   if (blockers.length > 0 && sub.policy === 'refuse') {
-    logConflicts(sqlite, sub, undefined, blockers, 'refused', now);
-    return { outcome: 'refused', seq: undefined, blockers, expiresAt: undefined, purged };
+    tx.logConflicts(sub, undefined, blockers, 'refused');
+    return { outcome: 'refused', seq: undefined, blockers, expiresAt: undefined };
   }
   const admit = blockers.length === 0 || sub.policy === 'warn';
   const expiresAt = admit && sub.ttlMs !== undefined && Number.isFinite(sub.ttlMs) ? now + sub.ttlMs : undefined;
-  const seq = insertTask(sqlite, sub, admit, now, expiresAt);
-  if (blockers.length > 0) logConflicts(sqlite, sub, seq, blockers, admit ? 'warned' : 'queued', now);
-  return { outcome: admit ? 'admitted' : 'queued', seq, blockers, expiresAt, purged };
+  const seq = tx.insertTask(sub, admit, expiresAt);
+  if (blockers.length > 0) tx.logConflicts(sub, seq, blockers, admit ? 'warned' : 'queued');
+  return { outcome: admit ? 'admitted' : 'queued', seq, blockers, expiresAt };
 }
 
 /**
  * A queued task's turn? Admitted when no admitted task and no earlier queued task overlaps it
  * (first come, first served among waiters for overlapping paths). Returns the blockers otherwise.
  */
-export function recheckTx(
-  sqlite: SqliteConnection,
-  registry: IntentRegistry,
-  sub: Submission,
-  seq: number,
-  now: number,
-): Decision {
-  const purged: IntentTask[] = [];
-  const all = loadTasks(sqlite);
+export function recheckTx(tx: AdmissionTx, sub: Submission, seq: number): Decision {
+  const now = tx.now;
+  const all = tx.loadTasks();
   if (!all.some((task) => task.seq === seq)) {
     // Our row was removed (a `dblock reap` that misjudged us, or a wiped registry): submit again.
-    return submitTx(sqlite, registry, sub, now);
+    return submitTx(tx, sub);
   }
-  const tasks = liveTasks(sqlite, registry, all, now, purged, sub);
+  const tasks = liveTasks(tx, all, sub);
   const blockers = blockersOf(sub, tasks, seq, now);
-  if (blockers.length > 0) return { outcome: 'queued', seq, blockers, expiresAt: undefined, purged };
+  if (blockers.length > 0) return { outcome: 'queued', seq, blockers, expiresAt: undefined };
   const expiresAt = sub.ttlMs !== undefined && Number.isFinite(sub.ttlMs) ? now + sub.ttlMs : undefined;
-  stmt(sqlite, "UPDATE tasks SET state = 'admitted', admitted_at = ?, expires_at = ? WHERE seq = ?").run(
-    now,
-    expiresAt ?? null,
-    seq,
-  );
-  return { outcome: 'admitted', seq, blockers, expiresAt, purged };
+  tx.admitQueued(seq, expiresAt);
+  return { outcome: 'admitted', seq, blockers, expiresAt };
 }
 
 /** Tasks that are alive and unexpired; the others (only those that could be in our way) are deleted. */
-function liveTasks(
-  sqlite: SqliteConnection,
-  registry: IntentRegistry,
-  tasks: IntentTask[],
-  now: number,
-  purged: IntentTask[],
-  sub: Submission,
-): IntentTask[] {
+function liveTasks(tx: AdmissionTx, tasks: IntentTask[], sub: Submission): IntentTask[] {
   return tasks.filter((task) => {
     const relevant = task.id === sub.id || firstOverlap(sub.paths, task.paths) !== undefined;
     if (!relevant || task.token === sub.token) return true;
-    if (isLive(registry, task, now)) return true;
-    purgeTask(sqlite, task);
-    purged.push(task);
+    if (isLive(tx, task)) return true;
+    purgeTask(tx, task);
     return false;
   });
 }
 
 /** Delete a dead or expired task; a waiter that died in the queue leaves its conflicts `abandoned`. */
-export function purgeTask(sqlite: SqliteConnection, task: IntentTask): void {
-  deleteTask(sqlite, task.seq);
-  if (task.state === 'queued') settleConflicts(sqlite, task.seq, 'abandoned', null);
+export function purgeTask(tx: AdmissionTx, task: IntentTask): void {
+  tx.deleteTask(task);
+  if (task.state === 'queued') tx.settleConflicts(task.seq, 'abandoned', null);
 }
 
 /** Alive (its liveness lock is held) and not past its TTL. */
-export function isLive(registry: IntentRegistry, task: IntentTask, now: number): boolean {
-  if (task.expiresAt !== null && task.expiresAt <= now) return false;
-  return probeLiveness(registry.livePath(task.token)) === 'held';
+export function isLive(tx: AdmissionTx, task: IntentTask): boolean {
+  if (task.expiresAt !== null && task.expiresAt <= tx.now) return false;
+  return tx.holderAlive(task);
 }
 
 function blockersOf(sub: Submission, tasks: readonly IntentTask[], seq: number | undefined, now: number): Blocker[] {

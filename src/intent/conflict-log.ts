@@ -17,9 +17,9 @@ export function logConflicts(
 ): void {
   const insert = stmt(
     sqlite,
-    `INSERT INTO conflicts (at, task_id, task_seq, pid, command, path, other_task_id, other_pid, other_host,
+    `INSERT INTO conflicts (at, task_id, task_seq, pid, host, command, path, other_task_id, other_pid, other_host,
        other_command, other_path, other_state, policy, outcome)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   for (const { conflict: c } of blockers) {
     insert.run(
@@ -27,6 +27,7 @@ export function logConflicts(
       sub.id,
       seq ?? null,
       sub.pid,
+      sub.host,
       sub.command,
       c.path,
       c.otherTaskId,
@@ -56,6 +57,7 @@ interface ConflictRow {
   at: number;
   task_id: string;
   pid: number;
+  host: string | null;
   command: string;
   path: string;
   other_task_id: string;
@@ -77,6 +79,7 @@ export function readConflicts(sqlite: SqliteConnection, sinceMs: number): Confli
     at: new Date(r.at).toISOString(),
     taskId: r.task_id,
     pid: r.pid,
+    host: r.host,
     command: r.command,
     path: r.path,
     otherTaskId: r.other_task_id,

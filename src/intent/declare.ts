@@ -1,20 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { DblockError } from '../errors.js';
 import { currentCommand } from '../lock/holder-record.js';
-import { LivenessLock, removeLivenessFile, waitForRelease } from '../lock/liveness.js';
-import type { SqliteConnection } from '../sqlite/connection.js';
+import { hostName } from '../util/host-name.js';
 import { type Decision, recheckTx, type Submission, submitTx } from './admission.js';
-import { settleConflicts } from './conflict-log.js';
 import { describeConflict, moreConflicts } from './format.js';
-import { ancestorTasks } from './inherited.js';
 import { IntentConflictError } from './intent-error.js';
 import { IntentHandle } from './intent-handle.js';
-import { locateRegistry } from './location.js';
+import { openStoreCached } from './open-store.js';
 import { type DeclareIntentOptions, resolveIntentOptions } from './options.js';
 import { showPath } from './paths.js';
-import { type IntentRegistry, openRegistryCached } from './registry.js';
-import { removeTask } from './task-store.js';
+import type { IntentStore } from './store.js';
 
 /**
  * Declare the paths a task will write, before it starts (SPEC §6). Admission is atomic: the
@@ -32,23 +27,29 @@ export async function declareIntent(
 ): Promise<IntentHandle> {
   const started = Date.now();
   const opts = resolveIntentOptions(paths, options);
-  const registry = await openRegistryCached(locateRegistry(opts.registry, true));
+  const store = await openStoreCached(opts.where);
   const token = randomBytes(12).toString('hex');
   // Held before the row exists, so nobody can ever see our row with a free lock while we live.
-  const live = LivenessLock.create(registry.livePath(token));
-  const sub: Submission = {
-    id: opts.taskId,
-    token,
-    policy: opts.policy,
-    paths: opts.paths,
-    pid: process.pid,
-    host: hostname(),
-    command: opts.command ?? currentCommand(),
-    ttlMs: opts.ttlMs,
-    ancestors: ancestorTasks(registry.path),
-  };
+  const live = await store.holdLiveness(token);
+  let sub: Submission;
   try {
-    let decision = await transact(registry, (sqlite, now) => submitTx(sqlite, registry, sub, now));
+    sub = {
+      id: opts.taskId,
+      token,
+      policy: opts.policy,
+      paths: opts.paths,
+      pid: process.pid,
+      host: hostName(),
+      command: opts.command ?? currentCommand(),
+      ttlMs: opts.ttlMs,
+      ancestors: await store.ancestorTasks(),
+    };
+  } catch (err) {
+    live.release();
+    throw err;
+  }
+  try {
+    let decision = await store.transact(true, (tx) => submitTx(tx, sub));
     const conflicts = decision.blockers.map((b) => b.conflict);
     if (decision.outcome === 'refused' || decision.outcome === 'duplicate-id') {
       throw new IntentConflictError(decision.outcome, conflicts);
@@ -56,14 +57,15 @@ export async function declareIntent(
     if (decision.outcome === 'admitted' && conflicts.length > 0) warn(options, conflicts);
     if (decision.outcome === 'queued') {
       options.onQueued?.(conflicts);
-      decision = await waitForTurn(registry, sub, decision, started + opts.timeoutMs, opts.signal);
+      decision = await waitForTurn(store, sub, decision, started + opts.timeoutMs, opts.signal);
     }
     return new IntentHandle({
       taskId: opts.taskId,
       paths: opts.paths.map(showPath),
       policy: opts.policy,
-      registry,
+      store,
       seq: decision.seq as number,
+      token,
       live,
       expiresAt: decision.expiresAt,
       waitedMs: Date.now() - started,
@@ -77,7 +79,7 @@ export async function declareIntent(
 
 /** Wait until no admitted or earlier-queued task overlaps ours, then admit (in the same transaction). */
 async function waitForTurn(
-  registry: IntentRegistry,
+  store: IntentStore,
   sub: Submission,
   first: Decision,
   deadline: number,
@@ -90,9 +92,9 @@ async function waitForTurn(
     if (Date.now() >= deadline || signal?.aborted) {
       const waited = Date.now() - started;
       const aborted = signal?.aborted === true;
-      await registry.db.write((sqlite) => {
-        removeTask(sqlite, seq, sub.token);
-        settleConflicts(sqlite, seq, aborted ? 'aborted' : 'timed-out', waited);
+      await store.transact(true, (tx) => {
+        tx.removeTask(seq, sub.token);
+        tx.settleConflicts(seq, aborted ? 'aborted' : 'timed-out', waited);
       });
       if (aborted)
         throw new DblockError('EABORTED', `gave up waiting for write intent ${sub.id}: aborted`, { cause: signal?.reason });
@@ -105,14 +107,14 @@ async function waitForTurn(
     // A blocker goes when its lock is released (or its holder dies) or when its TTL runs out.
     const expiries = decision.blockers.map((b) => b.task.expiresAt ?? Number.POSITIVE_INFINITY);
     const until = Math.min(deadline, ...expiries);
-    await waitForRelease(
-      decision.blockers.map((b) => registry.livePath(b.task.token)),
+    await store.waitForRelease(
+      decision.blockers.map((b) => b.task),
       until,
       signal,
     );
-    decision = await transact(registry, (sqlite, now) => {
-      const next = recheckTx(sqlite, registry, sub, seq, now);
-      if (next.outcome === 'admitted') settleConflicts(sqlite, next.seq as number, 'waited', now - started);
+    decision = await store.transact(true, (tx) => {
+      const next = recheckTx(tx, sub, seq);
+      if (next.outcome === 'admitted') tx.settleConflicts(next.seq as number, 'waited', Date.now() - started);
       return next;
     });
     if (decision.outcome === 'admitted') return decision;
@@ -123,13 +125,6 @@ async function waitForTurn(
         decision.blockers.map((b) => b.conflict),
       );
   }
-}
-
-/** One registry transaction; afterwards, the liveness files of tasks it found dead are removed. */
-async function transact(registry: IntentRegistry, fn: (sqlite: SqliteConnection, now: number) => Decision): Promise<Decision> {
-  const decision = await registry.db.write((sqlite) => fn(sqlite, Date.now()));
-  for (const task of decision.purged) removeLivenessFile(registry.livePath(task.token));
-  return decision;
 }
 
 function warn(options: DeclareIntentOptions, conflicts: IntentConflictError['details']['conflicts']): void {

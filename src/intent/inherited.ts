@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { localEndOf } from '../backend/postgres/inherited-socket.js';
 import { verifyHeldFd } from '../lock/liveness.js';
 import { LIVE_DIR_SUFFIX } from './location.js';
 
@@ -9,7 +10,7 @@ export const TASK_ID_ENV = 'DBLOCK_TASK_ID';
 
 /** An intent an ancestor holds, with the inherited descriptor of its liveness lock. */
 export interface InheritedIntent {
-  /** Canonical path of the registry database. */
+  /** Canonical path of the registry database, or `postgres://host:port/db#scope`. */
   readonly registry: string;
   readonly task: string;
   readonly token: string;
@@ -23,7 +24,9 @@ export function encodeIntentsEnv(intents: readonly InheritedIntent[]): string {
 
 /**
  * Intents listed in DBLOCK_INTENTS, each trusted only when its inherited descriptor is that task's
- * liveness file and holds its lock: a stray variable can never switch conflict checks off.
+ * liveness file and holds its lock: a stray variable can never switch conflict checks off. A
+ * PostgreSQL task's descriptor is its session's socket: listed here if it is a TCP socket, and
+ * verified with the server before it counts (pg-ancestors.ts).
  */
 export function inheritedIntents(env: NodeJS.ProcessEnv = process.env): InheritedIntent[] {
   const raw = env[INTENTS_ENV];
@@ -40,8 +43,10 @@ export function inheritedIntents(env: NodeJS.ProcessEnv = process.env): Inherite
     const { registry, task, token, fd } = item ?? {};
     if (typeof registry !== 'string' || typeof task !== 'string' || typeof token !== 'string') continue;
     if (!Number.isInteger(fd) || (fd as number) < 0 || !/^[0-9a-f]+$/.test(token)) continue;
-    if (verifyHeldFd(fd as number, join(registry + LIVE_DIR_SUFFIX, token)))
-      out.push({ registry, task, token, fd: fd as number });
+    const held = registry.startsWith('postgres://')
+      ? localEndOf(fd as number) !== undefined
+      : verifyHeldFd(fd as number, join(registry + LIVE_DIR_SUFFIX, token));
+    if (held) out.push({ registry, task, token, fd: fd as number });
   }
   return out;
 }

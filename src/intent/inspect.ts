@@ -1,16 +1,9 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { probeLiveness, removeLivenessFile } from '../lock/liveness.js';
 import { isLive, purgeTask } from './admission.js';
-import { readConflicts } from './conflict-log.js';
-import type { RegistryLocation } from './location.js';
+import { openStoreOnce } from './open-store.js';
 import { type IntentPath, pathsOverlap, showPath } from './paths.js';
-import { type IntentRegistry, openRegistry, registryExists } from './registry.js';
-import { loadTasks } from './task-store.js';
+import type { IntentStore } from './store.js';
+import type { StoreWhere } from './store-where.js';
 import type { ConflictRecord, IntentTask } from './types.js';
-
-/** A liveness file with no task this old is debris of a crash between creating it and registering. */
-const ORPHAN_AGE_MS = 60_000;
 
 /** An in-flight task as `dblock intents` shows it. */
 export interface IntentListing {
@@ -34,81 +27,61 @@ export interface ReapReport {
   readonly orphans: number;
 }
 
+/** A registry command's answer and the registry it read (a file path, or `postgres://…#scope`). */
+export interface Inspected<T> {
+  readonly registry: string;
+  readonly result: T;
+}
+
 /**
  * In-flight tasks (alive and unexpired), in submission order; `touching` keeps only those whose
- * paths overlap it. A registry that does not exist yet has none (and is not created).
+ * paths overlap it. A SQLite registry that does not exist yet has none (and is not created).
  */
-export async function listIntents(location: RegistryLocation, touching?: IntentPath): Promise<IntentListing[]> {
-  return withRegistry(location, [], async (registry) => {
-    const now = Date.now();
-    const tasks = await registry.db.read((sqlite) => loadTasks(sqlite));
-    return tasks
-      .filter((task) => isLive(registry, task, now))
-      .filter((task) => touching === undefined || task.paths.some((p) => pathsOverlap(p, touching)))
-      .map((task) => toListing(task, now));
-  });
+export function listIntents(where: StoreWhere, touching?: IntentPath): Promise<Inspected<IntentListing[]>> {
+  return withStore(where, [], (store) =>
+    store.transact(false, (tx) =>
+      tx
+        .loadTasks()
+        .filter((task) => isLive(tx, task))
+        .filter((task) => touching === undefined || task.paths.some((p) => pathsOverlap(p, touching)))
+        .map((task) => toListing(task, tx.now)),
+    ),
+  );
 }
 
 /** Remove dead and expired tasks (and orphaned liveness files) in one transaction, and say which. */
-export async function reapIntents(location: RegistryLocation): Promise<ReapReport> {
-  return withRegistry(location, { removed: [], orphans: 0 }, async (registry) => {
-    const now = Date.now();
-    const { removed, kept } = await registry.db.write((sqlite) => {
-      const gone: { task: IntentTask; reason: 'dead' | 'expired' }[] = [];
+export function reapIntents(where: StoreWhere): Promise<Inspected<ReapReport>> {
+  return withStore(where, { removed: [], orphans: 0 }, async (store) => {
+    const { removed, kept } = await store.transact(true, (tx) => {
+      const gone: (IntentListing & { reason: 'dead' | 'expired' })[] = [];
       const live = new Set<string>();
-      for (const task of loadTasks(sqlite)) {
-        if (isLive(registry, task, now)) {
+      for (const task of tx.loadTasks()) {
+        if (isLive(tx, task)) {
           live.add(task.token);
           continue;
         }
-        purgeTask(sqlite, task);
-        gone.push({ task, reason: task.expiresAt !== null && task.expiresAt <= now ? 'expired' : 'dead' });
+        purgeTask(tx, task);
+        const reason = task.expiresAt !== null && task.expiresAt <= tx.now ? 'expired' : 'dead';
+        gone.push({ ...toListing(task, tx.now), reason });
       }
       return { removed: gone, kept: live };
     });
-    for (const { task } of removed) removeLivenessFile(registry.livePath(task.token));
-    return {
-      removed: removed.map(({ task, reason }) => ({ ...toListing(task, now), reason })),
-      orphans: sweepOrphans(registry, kept, now),
-    };
+    return { removed, orphans: store.sweepOrphans(kept) };
   });
 }
 
-/** Liveness files of no task, unlocked, and old enough not to be a submission between create and insert. */
-function sweepOrphans(registry: IntentRegistry, kept: ReadonlySet<string>, now: number): number {
-  let names: string[];
-  try {
-    names = readdirSync(registry.liveDir);
-  } catch {
-    return 0;
-  }
-  let swept = 0;
-  for (const name of names) {
-    if (kept.has(name)) continue;
-    const path = join(registry.liveDir, name);
-    try {
-      if (now - statSync(path).ctimeMs < ORPHAN_AGE_MS || probeLiveness(path) === 'held') continue;
-    } catch {
-      continue;
-    }
-    removeLivenessFile(path);
-    swept += 1;
-  }
-  return swept;
-}
-
 /** The conflict log since `sinceMs` (epoch ms), oldest first. */
-export async function listConflicts(location: RegistryLocation, sinceMs: number): Promise<ConflictRecord[]> {
-  return withRegistry(location, [], (registry) => registry.db.read((sqlite) => readConflicts(sqlite, sinceMs)));
+export function listConflicts(where: StoreWhere, sinceMs: number): Promise<Inspected<ConflictRecord[]>> {
+  return withStore(where, [], (store) => store.readConflicts(sinceMs));
 }
 
-async function withRegistry<T>(location: RegistryLocation, empty: T, fn: (registry: IntentRegistry) => Promise<T>): Promise<T> {
-  if (!registryExists(location)) return empty;
-  const registry = await openRegistry(location);
+async function withStore<T>(where: StoreWhere, empty: T, fn: (store: IntentStore) => Promise<T>): Promise<Inspected<T>> {
+  const { id, store } = await openStoreOnce(where);
+  if (store === undefined) return { registry: id, result: empty };
   try {
-    return await fn(registry);
+    return { registry: id, result: await fn(store) };
   } finally {
-    await registry.close();
+    await store.close();
   }
 }
 

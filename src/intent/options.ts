@@ -4,6 +4,8 @@ import { DblockError } from '../errors.js';
 import { parseDuration, resolveTimeoutMs } from '../options.js';
 import { printable } from '../util/printable.js';
 import { canonicalizeIntentPaths, type IntentPath } from './paths.js';
+import { checkScopeName, findScopeRoot, isPostgresRegistry, toScopePaths } from './scope.js';
+import type { StoreWhere } from './store-where.js';
 import type { IntentConflict, IntentPolicy } from './types.js';
 import { INTENT_POLICIES } from './types.js';
 
@@ -17,8 +19,16 @@ export interface DeclareIntentOptions {
   ttl?: string | number | undefined;
   /** Name of the task (unique among in-flight tasks). @default a generated `t-…` id */
   taskId?: string | undefined;
-  /** The registry database file. @default `$DBLOCK_HOME/intents.db` (`~/.local/state/dblock/intents.db`) */
+  /**
+   * The registry: a SQLite database file, or a PostgreSQL database shared by several machines
+   * (`postgres://user@host/db`, or `postgres` for DBLOCK_POSTGRES_URL / the PG* variables; needs `scope`).
+   * @default `$DBLOCK_HOME/intents.db` (`~/.local/state/dblock/intents.db`)
+   */
   registry?: string | undefined;
+  /** With a postgres registry: the shared root paths are relative to, by name (a repo URL, a share). */
+  scope?: string | undefined;
+  /** The local directory that is the scope's root. @default DBLOCK_SCOPE_ROOT, else the git checkout's top */
+  scopeRoot?: string | undefined;
   /** The command named in the registry and in others' errors. @default this process's command line */
   command?: string | undefined;
   /** Give up a `queue` wait when this signal aborts. */
@@ -36,7 +46,7 @@ export interface ResolvedIntentOptions {
   readonly timeoutMs: number;
   readonly ttlMs: number | undefined;
   readonly taskId: string;
-  readonly registry: string | undefined;
+  readonly where: StoreWhere;
   readonly command: string | undefined;
   readonly signal: AbortSignal | undefined;
 }
@@ -61,13 +71,15 @@ export function resolveIntentOptions(paths: string | readonly string[], options:
       `Expected \`task-id\` to be 1-200 characters without spaces, got \`${printable(String(taskId))}\``,
     );
   }
+  const where = resolveWhere(options.registry, options.scope, options.scopeRoot);
+  const local = canonicalizeIntentPaths(typeof paths === 'string' ? [paths] : paths);
   return {
-    paths: canonicalizeIntentPaths(typeof paths === 'string' ? [paths] : paths),
+    paths: where.kind === 'postgres' ? toScopePaths(local, findScopeRoot(options.scopeRoot)) : local,
     policy,
     timeoutMs: resolveTimeoutMs(options.timeout),
     ttlMs: ttlMs === Number.POSITIVE_INFINITY ? undefined : ttlMs,
     taskId,
-    registry: options.registry,
+    where,
     command: options.command,
     signal: options.signal,
   };
@@ -76,4 +88,21 @@ export function resolveIntentOptions(paths: string | readonly string[], options:
 /** `t-` and 10 hex digits: short enough to say, random enough never to meet another in-flight id. */
 export function newTaskId(): string {
   return `t-${randomBytes(5).toString('hex')}`;
+}
+
+/**
+ * Which store a registry option names. `scope` belongs to a postgres registry only (a SQLite file is
+ * one machine's, where canonical paths already name every file). @throws DblockError EUSAGE
+ */
+export function resolveWhere(registry: string | undefined, scope: string | undefined, scopeRoot?: string): StoreWhere {
+  if (isPostgresRegistry(registry)) {
+    return { kind: 'postgres', url: registry === 'postgres' ? undefined : registry, scope: checkScopeName(scope) };
+  }
+  if (scope !== undefined || scopeRoot !== undefined) {
+    throw new DblockError(
+      'EUSAGE',
+      `--${scope !== undefined ? 'scope' : 'scope-root'} needs a postgres registry (--registry postgres://…)`,
+    );
+  }
+  return { kind: 'sqlite', registry };
 }

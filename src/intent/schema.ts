@@ -47,4 +47,6 @@ export const REGISTRY_MIGRATIONS: readonly string[] = [
      waited_ms     INTEGER
    );
    CREATE INDEX conflicts_at ON conflicts (at);`,
+  // The submitter's host: with tasks on several machines a pid alone names nobody.
+  'ALTER TABLE conflicts ADD COLUMN host TEXT;',
 ];

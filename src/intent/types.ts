@@ -58,6 +58,8 @@ export interface ConflictRecord {
   readonly at: string;
   readonly taskId: string;
   readonly pid: number;
+  /** The submitter's host (null in rows logged before dblock recorded it). */
+  readonly host: string | null;
   readonly command: string;
   readonly path: string;
   readonly otherTaskId: string;

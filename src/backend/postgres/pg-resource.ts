@@ -57,22 +57,20 @@ export class PgLockResource implements LockResource {
   async tryAcquire(mode: LockMode): Promise<boolean> {
     const session = await this.#fresh();
     // A busy lock's holder is read only if the wait fails (for the message): not on every hand-off.
-    if (!(await session.tryLock(mode))) {
+    if (!(await this.#lock(session, mode, undefined))) {
       this.onHolderSeen?.(undefined);
       return false;
     }
-    await this.#granted(session, mode);
     return true;
   }
 
   async acquire(mode: LockMode, wait: WaitControl): Promise<boolean> {
     const session = await this.#fresh();
-    if (!(await session.waitLock(mode, wait))) {
+    if (!(await this.#lock(session, mode, wait))) {
       await this.#noteHolder(session);
       session.close();
       return false;
     }
-    await this.#granted(session, mode);
     return true;
   }
 
@@ -134,14 +132,17 @@ export class PgLockResource implements LockResource {
     return this.#session;
   }
 
-  async #granted(session: PgLockSession, mode: LockMode): Promise<void> {
+  /** Lock, fence and record in one round trip; a failure other than "not granted" costs the session. */
+  async #lock(session: PgLockSession, mode: LockMode, wait: WaitControl | undefined): Promise<boolean> {
     try {
-      this.#fence = await session.granted(mode, this.#holder);
+      if (!(await session.lock(mode, this.#holder, wait))) return false;
     } catch (err) {
       session.close();
       this.#session = undefined;
       throw err;
     }
+    this.#fence = session.fence;
     session.onLost = (error) => this.onCompromised?.(error);
+    return true;
   }
 }

@@ -1,16 +1,22 @@
-import { hostname } from 'node:os';
 import { DblockError } from '../../errors.js';
+import { hostName } from '../../util/host-name.js';
 import type { LockMode, WaitControl } from '../types.js';
 import { connectError, openSession, type PgClient, type SessionOptions } from './connect.js';
 import { LeaseWatch, type LossReason } from './lease-watch.js';
+import { LOCK_CALL_SQL } from './lock-function.js';
 import { type LockKey, lockKeyOf } from './lock-key.js';
-import { GRANTED_SQL, LOCK_SQL } from './lock-sql.js';
-import { withSchema } from './schema.js';
+import { LOCK_SQL } from './lock-sql.js';
+import { FUNCTION_MISSING, withSchema } from './schema.js';
+import { withinWait } from './wait-cut.js';
 
 /** SQLSTATE lock_not_available: `lock_timeout` ran out while waiting in the server. */
 const LOCK_NOT_AVAILABLE = '55P03';
-/** How long past the wait's deadline the server may take to answer before we give the session up. */
-const SERVER_SLACK_MS = 2000;
+
+interface LockRow {
+  ok: boolean;
+  fence: string | null;
+  backend_pid: number;
+}
 
 /** Who holds the lock, as written by the holder in the same session. */
 export interface HolderFields {
@@ -31,8 +37,9 @@ export class PgLockSession {
   #mode: LockMode | undefined;
   #watch: LeaseWatch | undefined;
   #closed = false;
-  /** The session's `lock_timeout` as last set by us (ms; 0 = none); -1 until then (the server's may differ). */
-  #lockTimeout = -1;
+  #fence: bigint | undefined;
+  /** Closed because a wait was abandoned (abort or a silent server), not because of an error. */
+  #closedByCut = false;
   #onLost: ((error: DblockError) => void) | undefined;
 
   private constructor(name: string, client: PgClient, leaseMs: number) {
@@ -73,67 +80,44 @@ export class PgLockSession {
     return this.#client;
   }
 
-  /** Try once, without waiting. */
-  async tryLock(mode: LockMode): Promise<boolean> {
-    this.#busy();
-    const { rows } = await this.#run<{ ok: boolean; backend_pid: number }>(LOCK_SQL.try[mode], [this.#key.key]);
-    this.#backendPid ??= rows[0]?.backend_pid;
-    return rows[0]?.ok === true;
-  }
-
   /**
-   * Wait in the server (its queue is FIFO), bounded by `lock_timeout`; an abort or a server silent past
-   * the deadline closes the session instead. False = not held, now or later.
+   * Take the lock — try once (`wait` undefined), or wait in the server (its queue is FIFO) bounded by
+   * `lock_timeout` — and, once granted, bump the fence and record the holder: one statement, one round
+   * trip (lock-function.ts). An abort, or a server silent past the deadline, closes the session instead.
+   * False = not held, now or later. @throws `EBACKENDPOOLED` when another server session answered
    */
-  async waitLock(mode: LockMode, wait: WaitControl): Promise<boolean> {
-    const remaining = wait.deadline - performance.now();
-    if (remaining <= 0 || wait.signal?.aborted) return false;
+  async lock(mode: LockMode, holder: HolderFields, wait?: WaitControl): Promise<boolean> {
+    const remaining = wait === undefined ? 0 : wait.deadline - performance.now();
+    if (wait !== undefined && (remaining <= 0 || wait.signal?.aborted)) return false;
     this.#busy();
+    // Once per session: the server process that must answer every later statement (a pooler swaps it).
+    this.#backendPid ??= (await this.#run<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
     const finite = Number.isFinite(remaining);
-    const lockTimeout = finite ? Math.max(1, Math.ceil(remaining)) : 0;
-    // A round trip saved on every unbounded wait: the setting stays until changed.
-    if (lockTimeout !== this.#lockTimeout) await this.#run(`SET lock_timeout = ${lockTimeout}`);
-    this.#lockTimeout = lockTimeout;
-    let settle: (held: boolean) => void = () => {};
-    const cut = new Promise<boolean>((resolve) => {
-      settle = resolve;
-    });
-    const giveUp = (): void => {
-      this.close();
-      settle(false);
-    };
-    const guard = finite ? setTimeout(giveUp, remaining + SERVER_SLACK_MS) : undefined;
-    wait.signal?.addEventListener('abort', giveUp, { once: true });
-    const attempt = this.#client.query<{ backend_pid: number }>(LOCK_SQL.wait[mode], [this.#key.key]).then(
-      ({ rows }) => {
-        this.#backendPid ??= rows[0]?.backend_pid;
-        return !this.#closed;
-      },
-      (err: unknown) => {
-        if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE || this.#closed) return false;
-        throw connectError(err, undefined);
-      },
-    );
-    try {
-      return await Promise.race([attempt, cut]);
-    } finally {
-      clearTimeout(guard);
-      wait.signal?.removeEventListener('abort', giveUp);
-    }
-  }
-
-  /**
-   * Right after a grant, in this session: bump the fence (exclusive), record the holder, and refuse a
-   * pooled session (our `pg_locks` row missing, or another backend answering). Returns the fence.
-   */
-  async granted(mode: LockMode, holder: HolderFields): Promise<bigint | undefined> {
+    const params = [this.#key.key, this.name, mode, holder.pid, hostName(), holder.command, wait !== undefined];
+    params.push(finite ? Math.max(1, Math.ceil(remaining)) : 0);
     const sentAt = performance.now();
-    const params = [this.name, this.#key.key, mode, holder.pid, hostname(), holder.command, this.#key.classid, this.#key.objid];
-    const { rows } = await withSchema(this.#client, () =>
-      this.#run<{ fence: string | null; backend_pid: number; ours: boolean }>(GRANTED_SQL[mode], params),
-    );
-    const row = rows[0];
-    if (row === undefined || !row.ours || row.backend_pid !== this.#backendPid) {
+    const call = (): Promise<{ rows: LockRow[] }> => this.#client.query<LockRow>(LOCK_CALL_SQL, params);
+    let row: LockRow | undefined;
+    try {
+      row = (await withinWait(withSchema(this.#client, call, FUNCTION_MISSING), wait, remaining, this.#cut))?.rows[0];
+    } catch (err) {
+      if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE && !this.#closed) return false;
+      // Anything else may have come after the grant: ending the session is the one sure way to let go.
+      this.close();
+      if (this.#closedByCut) return false;
+      const state = (err as { code?: unknown }).code;
+      if (typeof state !== 'string' || !/^[0-9A-Z]{5}$/.test(state)) throw connectError(err, undefined);
+      throw new DblockError(
+        'EUNAVAILABLE',
+        `postgres: taking lock "${this.name}" failed: ${(err as Error).message} (SQLSTATE ${state})`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (row === undefined || this.#closed) return false;
+    if (!row.ok) return false;
+    if (row.backend_pid !== this.#backendPid) {
       this.close();
       throw new DblockError(
         'EBACKENDPOOLED',
@@ -141,11 +125,44 @@ export class PgLockSession {
       );
     }
     this.#mode = mode;
+    this.#fence = row.fence === null ? undefined : BigInt(row.fence);
     this.#watch = new LeaseWatch(this.#client, this.#leaseMs, sentAt, (reason, cause) => this.#lost(reason, cause));
     // A held lock must not keep the process alive, as with flock; the heartbeat still runs while it lives.
     this.#idle();
-    return row.fence === null ? undefined : BigInt(row.fence);
+    return true;
   }
+
+  /** The fencing token of the current exclusive hold. */
+  get fence(): bigint | undefined {
+    return this.#fence;
+  }
+
+  /**
+   * Wait in the server until the lock is free, without keeping or recording it (the wait takes it
+   * shared or exclusive for an instant, then lets go). False = not free by the deadline, or aborted.
+   */
+  async waitFree(mode: LockMode, wait: WaitControl): Promise<boolean> {
+    const remaining = wait.deadline - performance.now();
+    if (remaining <= 0 || wait.signal?.aborted) return false;
+    this.#busy();
+    const lockTimeout = Number.isFinite(remaining) ? Math.max(1, Math.ceil(remaining)) : 0;
+    try {
+      await withinWait(this.#client.query(`SET lock_timeout = ${lockTimeout}`), wait, remaining, this.#cut);
+      const got = await withinWait(this.#client.query(LOCK_SQL.wait[mode], [this.#key.key]), wait, remaining, this.#cut);
+      if (got === undefined || this.#closed) return false;
+      await this.#client.query(LOCK_SQL.unlock[mode], [this.#key.key]);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE || this.#closed) return false;
+      throw connectError(err, undefined);
+    }
+  }
+
+  /** Abandon a wait: close the session, so the server drops anything it was about to grant. */
+  readonly #cut = (): void => {
+    this.#closedByCut = true;
+    this.close();
+  };
 
   /** Called once if the held lock is lost. */
   set onLost(listener: ((error: DblockError) => void) | undefined) {

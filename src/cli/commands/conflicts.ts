@@ -1,6 +1,6 @@
 import { DblockError } from '../../errors.js';
 import { listConflicts } from '../../intent/inspect.js';
-import { locateRegistry } from '../../intent/location.js';
+import { resolveWhere } from '../../intent/options.js';
 import type { ConflictRecord } from '../../intent/types.js';
 import { parseDuration } from '../../options.js';
 import { printable as p, quoted } from '../../util/printable.js';
@@ -15,10 +15,9 @@ export interface ConflictsFlags extends RegistryFlags {
 /** `dblock conflicts`: the log, oldest first. */
 export async function run(ctx: CommandContext, flags: ConflictsFlags): Promise<number> {
   const sinceMs = flags.since === undefined ? 0 : parseSince(flags.since);
-  const location = locateRegistry(flags.registry, false);
-  const conflicts = await listConflicts(location, sinceMs);
+  const { registry, result: conflicts } = await listConflicts(resolveWhere(flags.registry, flags.scope), sinceMs);
   const text = conflicts.length === 0 ? 'no conflicts logged' : conflicts.map(formatConflict).join('\n');
-  ctx.out.result({ registry: location.path, conflicts }, text);
+  ctx.out.result({ registry, conflicts }, text);
   return 0;
 }
 
@@ -46,5 +45,5 @@ function formatConflict(c: ConflictRecord): string {
   const when = p(c.at.replace('T', ' ').slice(0, 19));
   // Every field but the numbers is text from a shared registry any task writes to: escaped (printable).
   const other = `${p(c.otherTaskId)} ${p(c.otherPath)} (pid ${c.otherPid} ${quoted(c.otherCommand)} on ${p(c.otherHost)})`;
-  return `${when} ${p(c.taskId)} (pid ${c.pid}) ${p(c.path)} vs ${other}: ${p(c.policy)} → ${p(c.outcome)}${waited}`;
+  return `${when} ${p(c.taskId)} (pid ${c.pid}${c.host === null ? '' : ` on ${p(c.host)}`}) ${p(c.path)} vs ${other}: ${p(c.policy)} → ${p(c.outcome)}${waited}`;
 }

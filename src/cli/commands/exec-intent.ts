@@ -14,6 +14,8 @@ export interface IntentFlags {
   ttl?: string;
   taskId?: string;
   registry?: string;
+  scope?: string;
+  scopeRoot?: string;
   timeout?: string;
 }
 
@@ -24,8 +26,11 @@ export async function declareFromFlags(
   command: string,
 ): Promise<IntentHandle | undefined> {
   if (flags.writes === undefined || flags.writes.length === 0) {
-    const stray = (['policy', 'ttl', 'taskId', 'registry'] as const).find((name) => flags[name] !== undefined);
-    if (stray !== undefined) throw new DblockError('EUSAGE', `--${stray === 'taskId' ? 'task-id' : stray} needs --writes PATH`);
+    const stray = (['policy', 'ttl', 'taskId', 'registry', 'scope', 'scopeRoot'] as const).find(
+      (name) => flags[name] !== undefined,
+    );
+    const flag = stray === 'taskId' ? 'task-id' : stray === 'scopeRoot' ? 'scope-root' : stray;
+    if (flag !== undefined) throw new DblockError('EUSAGE', `--${flag} needs --writes PATH`);
     return undefined;
   }
   // Ctrl-C while queued: leave the queue cleanly (row removed, conflict logged `aborted`), exit 128+N.
@@ -43,6 +48,8 @@ export async function declareFromFlags(
       ttl: parseCliDuration(flags.ttl, 'ttl'),
       taskId: flags.taskId,
       registry: flags.registry,
+      scope: flags.scope,
+      scopeRoot: flags.scopeRoot,
       timeout: parseCliDuration(flags.timeout, 'timeout'),
       command,
       signal: controller.signal,
@@ -79,14 +86,27 @@ function describeWait(conflicts: readonly IntentConflict[]): string {
   return `task ${first.otherTaskId} (${first.otherPath})${conflicts.length > 1 ? ` and ${conflicts.length - 1} more` : ''}`;
 }
 
-/** Warn once if the intent's TTL lapses while CMD still runs: other tasks may claim its paths from then on. */
+/**
+ * Warn once if the intent's TTL lapses, or its PostgreSQL session is lost, while CMD still runs:
+ * other tasks may claim its paths from then on.
+ */
 export function warnOnExpiry(ctx: CommandContext, intent: IntentHandle | undefined): () => void {
-  const at = intent?.expiresAt?.getTime();
-  if (intent === undefined || at === undefined) return () => {};
+  if (intent === undefined) return () => {};
+  const onLost = (): void =>
+    ctx.out.warn(
+      `write intent ${intent.taskId} lost (its postgres session ended): other tasks may now claim ${intent.paths.join(' ')}`,
+    );
+  intent.lost.addEventListener('abort', onLost, { once: true });
+  const stopLost = (): void => intent.lost.removeEventListener('abort', onLost);
+  const at = intent.expiresAt?.getTime();
+  if (at === undefined) return stopLost;
   const timer = setTimeout(
     () => ctx.out.warn(`write intent ${intent.taskId} expired (TTL): other tasks may now claim ${intent.paths.join(' ')}`),
     Math.max(0, at - Date.now()),
   );
   timer.unref();
-  return () => clearTimeout(timer);
+  return () => {
+    clearTimeout(timer);
+    stopLost();
+  };
 }

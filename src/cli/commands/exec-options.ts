@@ -24,8 +24,10 @@ export interface ExecFlags extends TargetFlags, GlobalFlags {
   ttl?: string;
   taskId?: string;
   registry?: string;
-  /** With a postgres:// registry: the shared root that paths are relative to (not read yet). */
+  /** With a postgres:// registry: the shared root that --writes paths are relative to. */
   scope?: string;
+  /** The local directory that is the scope's root. */
+  scopeRoot?: string;
 }
 
 /** Every option of `dblock exec` but the global ones, shared by commander and the fast path. */
@@ -78,6 +80,11 @@ export const EXEC_OPTIONS: readonly OptionSpec[] = [
   },
   { flags: '--task-id <id>', description: 'name of this task in the registry', defaultText: 'generated' },
   ...REGISTRY_OPTIONS,
+  {
+    flags: '--scope-root <dir>',
+    description: "the local directory that is the scope's root",
+    defaultText: "$DBLOCK_SCOPE_ROOT, else the git checkout's top",
+  },
 ];
 
 /** What a flock(1) user needs to know; the README carries the same table. */

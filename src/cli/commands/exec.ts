@@ -19,7 +19,7 @@ import { MAX_HOLD_EXIT, MaxHoldWatch, parseMaxHold } from './exec-max-hold.js';
 import type { ExecFlags } from './exec-options.js';
 import { spawnableCommand } from './exec-raw-command.js';
 
-const INTENT_FLAGS = ['writes', 'policy', 'ttl', 'taskId', 'registry'] as const;
+const INTENT_FLAGS = ['writes', 'policy', 'ttl', 'taskId', 'registry', 'scope', 'scopeRoot'] as const;
 /** A busy lock and a refused intent both mean "someone else has it": --conflict-exit-code covers both. */
 const CONFLICT_CODES = new Set(['ELOCKTIMEOUT', 'EINTENTCONFLICT']);
 
@@ -125,6 +125,7 @@ function childSetup(flags: ExecFlags, held: LockHandle | undefined, intent: Inte
 /** The intents to hand down to CMD — ancestors' (verified) and ours — so a nested `dblock exec --writes` passes through them. */
 export function intentsForChild(intent: IntentHandle | undefined): InheritedIntent[] {
   const list: InheritedIntent[] = inheritedIntents();
-  if (intent !== undefined) list.push({ registry: intent.registry, task: intent.taskId, token: intent.token, fd: intent.fd });
+  if (intent !== undefined && intent.fd >= 0)
+    list.push({ registry: intent.registry, task: intent.taskId, token: intent.token, fd: intent.fd });
   return list;
 }

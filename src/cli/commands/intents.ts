@@ -1,23 +1,22 @@
 import { formatAge } from '../../intent/format.js';
 import type { IntentListing } from '../../intent/inspect.js';
 import { listIntents } from '../../intent/inspect.js';
-import { locateRegistry } from '../../intent/location.js';
+import { resolveWhere } from '../../intent/options.js';
 import { printable, quoted } from '../../util/printable.js';
 import type { CommandContext } from '../command-spec.js';
 
 /** Flags of the registry commands (`intents`, `reap`, `conflicts`). */
 export interface RegistryFlags {
   registry?: string;
-  /** With a postgres:// registry: the shared root that paths are relative to (not read yet). */
+  /** With a postgres:// registry: the shared root that paths are relative to. */
   scope?: string;
 }
 
 /** `dblock intents`: the in-flight tasks (dead and expired ones are not in flight, so not shown). */
 export async function run(ctx: CommandContext, flags: RegistryFlags): Promise<number> {
-  const location = locateRegistry(flags.registry, false);
-  const intents = await listIntents(location);
+  const { registry, result: intents } = await listIntents(resolveWhere(flags.registry, flags.scope));
   const text = intents.length === 0 ? 'no write intents in flight' : intents.map(formatIntent).join('\n');
-  ctx.out.result({ registry: location.path, intents }, text);
+  ctx.out.result({ registry, intents }, text);
   return 0;
 }
 

@@ -2,9 +2,9 @@ import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SLOT_INFIX } from '../../backend/flock-slots.js';
 import type { ProbeState } from '../../backend/types.js';
-import { describeHolder } from '../../errors.js';
+import { DblockError, describeHolder } from '../../errors.js';
 import { type IntentListing, listIntents } from '../../intent/inspect.js';
-import { locateRegistry } from '../../intent/location.js';
+import { isPostgresRegistry } from '../../intent/scope.js';
 import { selectBackend } from '../../lock/backends.js';
 import { type HolderRecord, readHolder } from '../../lock/holder-record.js';
 import { parseStale } from '../../options.js';
@@ -28,8 +28,6 @@ export interface LockStatus {
 /** The flags of `dblock status`. */
 export interface StatusFlags extends TargetFlags {
   registry?: string;
-  /** With a postgres:// registry: the shared root that paths are relative to (not read yet). */
-  scope?: string;
   /** Exit 1 when any lock of the target is held (a test for scripts), 0 when all are free. */
   check?: boolean;
 }
@@ -107,7 +105,14 @@ async function intentsTouching(
   registry: string | undefined,
 ): Promise<IntentListing[] | null> {
   try {
-    return await listIntents(locateRegistry(registry, false), { path: target, dir: false });
+    if (isPostgresRegistry(registry)) {
+      // A local path names nothing in a shared scope: the scope's view is `dblock intents --scope`.
+      throw new DblockError(
+        'EUSAGE',
+        'status reads a SQLite registry; for a postgres one use dblock intents --registry URL --scope S',
+      );
+    }
+    return (await listIntents({ kind: 'sqlite', registry }, { path: target, dir: false })).result;
   } catch (err) {
     if (registry !== undefined) throw err;
     ctx.out.warn(`write intents unknown: ${(err as Error).message}`);
