@@ -14,7 +14,9 @@ export interface IntentFlags {
   ttl?: string;
   taskId?: string;
   registry?: string;
+  /** With a postgres:// registry: the shared root that --writes paths are relative to. */
   scope?: string;
+  /** The local directory that is the scope's root. */
   scopeRoot?: string;
   timeout?: string;
 }

@@ -4,9 +4,10 @@ import type { OptionSpec } from '../option-spec.js';
 import type { GlobalFlags } from '../output.js';
 import { REGISTRY_OPTIONS, TARGET_OPTIONS, timeoutOption } from '../shared-options.js';
 import type { TargetFlags } from '../target-options.js';
+import type { IntentFlags } from './exec-intent.js';
 
 /** The flags of `dblock exec` (kept apart from exec.ts: its helpers and the fast path need them without its code). */
-export interface ExecFlags extends TargetFlags, GlobalFlags {
+export interface ExecFlags extends TargetFlags, IntentFlags, GlobalFlags {
   shared?: boolean;
   exclusive?: boolean;
   timeout?: string;
@@ -19,15 +20,6 @@ export interface ExecFlags extends TargetFlags, GlobalFlags {
   lostGrace?: string;
   maxHold?: string;
   killAfter?: string;
-  writes?: string[];
-  policy?: string;
-  ttl?: string;
-  taskId?: string;
-  registry?: string;
-  /** With a postgres:// registry: the shared root that --writes paths are relative to. */
-  scope?: string;
-  /** The local directory that is the scope's root. */
-  scopeRoot?: string;
 }
 
 /** Every option of `dblock exec` but the global ones, shared by commander and the fast path. */
