@@ -44,7 +44,7 @@ export type DblockErrorCode =
   | 'EOSERR'
   | 'EIO'
   | 'EINTERNAL'
-  // PostgreSQL backend (SPEC §9): server unreachable, lock lost while held, pooled session refused.
+  // PostgreSQL backend: server unreachable, lock lost while held, pooled session refused.
   | 'EUNAVAILABLE'
   | 'ELOCKLOST'
   | 'EBACKENDPOOLED';

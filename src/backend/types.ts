@@ -7,7 +7,7 @@ export const RECORD_SIZE = 512;
 /** Shared or exclusive, as flock(2) understands them. */
 export type LockMode = 'shared' | 'exclusive';
 
-/** Names of the lock backends (SPEC §2). */
+/** Names of the lock backends. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** How long a blocking wait may last and what can cut it short. */

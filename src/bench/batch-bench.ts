@@ -32,7 +32,7 @@ const PAIRS: Pair[] = [
   })),
 ];
 
-/** Seed 001's strategy table measured here, then issue 14's producer patterns in one and in four processes. */
+/** The write strategies of an agent-turn log, then two producer patterns in one and in four processes. */
 export async function runBatchBench(options: Options): Promise<BenchTable[]> {
   return withScratchDir('dblock-batch-bench-', async (dir) => [
     await strategies(dir, options),

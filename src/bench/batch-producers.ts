@@ -3,13 +3,13 @@ import BetterSqlite3 from 'better-sqlite3';
 import fsExt from 'fs-ext';
 import { openDatabase } from '../sqlite/open-database.js';
 
-/** Issue 14's table: small events, a 100-byte text each, unique per writer. */
+/** The producer benchmark's table: small events, a 100-byte text each, unique per writer. */
 export const EV_SCHEMA = 'CREATE TABLE ev (w INT, i INT, body TEXT, UNIQUE(w, i))';
 const INSERT = 'INSERT INTO ev (w, i, body) VALUES (?, ?, ?)';
 
 /**
  * How the rows reach the database: the raw floor, or a batch writer fed by one of the two producer
- * patterns of issue 14 (`fire`: every write at once, then `Promise.all`; `ready`: `await writer.ready`
+ * patterns (`fire`: every write at once, then `Promise.all`; `ready`: `await writer.ready`
  * before each write, then `flush()`).
  */
 export type Producer = 'floor' | 'fire' | 'ready';

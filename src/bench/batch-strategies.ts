@@ -3,7 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import fsExt from 'fs-ext';
 import { openDatabase } from '../sqlite/open-database.js';
 
-/** The rows of seed 001: agent turns, a ~200-byte JSON body each. */
+/** Agent turns, a ~200-byte JSON body each. */
 export const TURNS_SCHEMA =
   'CREATE TABLE turns (id INTEGER PRIMARY KEY, run TEXT NOT NULL, turn INTEGER NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL)';
 const INSERT = 'INSERT INTO turns (run, turn, at, body) VALUES (?, ?, ?, ?)';

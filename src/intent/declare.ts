@@ -12,7 +12,7 @@ import { showPath } from './paths.js';
 import type { IntentStore } from './store.js';
 
 /**
- * Declare the paths a task will write, before it starts (SPEC §6). Admission is atomic: the
+ * Declare the paths a task will write, before it starts. Admission is atomic: the
  * conflict check and the insert are one registry transaction. Overlapping in-flight tasks are
  * handled by `policy`: `refuse` throws, `queue` waits its turn (FIFO), `warn` admits and warns.
  * The intent lives until `release()`, its TTL, or the death of this process (a kernel lock).

@@ -212,7 +212,7 @@ export async function withLock<T>(
   }
 }
 
-/** postgres: `--lock NAME` is any string, taken as is; `--db P` is named by P's canonical path (SPEC §9). */
+/** postgres: `--lock NAME` is any string, taken as is; `--db P` is named by P's canonical path. */
 function resolveLockName(target: string, options: LockOptions): LockTarget {
   if (options.exact) {
     if (target === '') throw new DblockError('EUSAGE', 'Expected a lock name after --lock, got an empty string');

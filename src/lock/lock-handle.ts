@@ -122,7 +122,7 @@ export class LockHandle implements Disposable, AsyncDisposable {
   }
 
   /**
-   * The same signal as `signal`, under the name SPEC §9 uses: on postgres it aborts with an `ELOCKLOST`
+   * The same signal as `signal`, under the name the PostgreSQL backend uses: on postgres it aborts with an `ELOCKLOST`
    * DblockError when the session drops, a heartbeat fails or the lease passes unanswered.
    */
   get lost(): AbortSignal {

@@ -5,7 +5,7 @@ import { DblockError, fromSystemError } from '../errors.js';
 const MAX_SYMLINK_HOPS = 40;
 
 /**
- * Resolve a target to the one path every spelling of it maps to (SPEC §1).
+ * Resolve a target to the one path every spelling of it maps to.
  *
  * Existing files: `realpath`. A file that does not exist yet: the realpath of its parent plus its
  * base name. A dangling symlink: the path it points to, resolved the same way (SQLite would create

@@ -42,7 +42,7 @@ export interface Database extends AsyncDisposable {
   /** Run `fn` in a read transaction (one consistent snapshot), without any lock. `fn` must not write. */
   read<T>(fn: (sqlite: SqliteConnection) => T): Promise<T>;
   /**
-   * A writer that batches many small writes into few transactions (seed 001's async batching):
+   * A writer that batches many small writes into few transactions (async batching):
    * `write(item)` returns at once with a promise that settles when the item's batch commits. See
    * {@link BatchWriter} for flushing, backpressure and what happens when one item fails.
    * @throws DblockError EUSAGE (bad options, readonly or closed database); SQLite's error for a bad `statement`

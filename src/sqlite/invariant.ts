@@ -9,7 +9,7 @@ export interface LengthFacts {
 }
 
 /**
- * The WAL-aware invariant (SPEC §5) as a pure check: in rollback-journal modes the main file must
+ * The WAL-aware invariant as a pure check: in rollback-journal modes the main file must
  * hold every page, so a shorter file is a torn extend. Returns the problem, or undefined when fine.
  * In WAL mode committed pages may still live in `-wal`, so callers skip this check there.
  */

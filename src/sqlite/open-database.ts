@@ -9,7 +9,7 @@ import { loadMigrations } from './migrations.js';
 import { type OpenDatabaseOptions, type ResolvedOptions, resolveOpenOptions } from './options.js';
 
 /**
- * Open a SQLite database for many processes at once (SPEC §5). The first open in a process runs
+ * Open a SQLite database for many processes at once. The first open in a process runs
  * initialisation under the `.init.lock` sidecar: the header is checked before any connection exists
  * (a file that is not SQLite is refused and left unchanged), the journal mode is set only when it
  * differs (never away from WAL), and migrations are applied exactly once across all openers.

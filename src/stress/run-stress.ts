@@ -7,7 +7,7 @@ import { checkIntegrity, checkRows, probeLocks } from './verify.js';
 import { runWorkload } from './workload.js';
 
 /**
- * The CI stress run (SPEC §7): `workers` processes each commit `ops` transactions of `txnRows` rows
+ * The CI stress run: `workers` processes each commit `ops` transactions of `txnRows` rows
  * to one database in the chosen mode (or each run the user's command under `dblock exec`), then
  * verify: quick_check, integrity_check, journal mode, exactly the committed rows, no stuck lock.
  * Failures are in the report (`ok: false`, `problems`), not thrown.

@@ -64,3 +64,20 @@ export function boundedWait(ms: number, signal?: AbortSignal | undefined, arm?: 
     else cleanup = returned as () => void;
   });
 }
+
+/**
+ * `setTimeout` for any delay: Node fires a delay over 2³¹−1 ms (24.8 days) after 1 ms, so a longer one
+ * re-arms in steps. Returns the cancel function. `unref` lets the process exit while it is pending.
+ * @example const cancel = setLongTimeout(() => stop(), maxHoldMs);
+ */
+export function setLongTimeout(fn: () => void, ms: number, { unref = false } = {}): () => void {
+  const deadline = performance.now() + ms;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (left: number): void => {
+    const step = left > MAX_TIMER_MS;
+    timer = setTimeout(step ? () => arm(deadline - performance.now()) : fn, step ? MAX_TIMER_MS : Math.max(0, left));
+    if (unref) timer.unref();
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
+}

@@ -86,4 +86,16 @@ describe('dblock exec --max-hold', () => {
     expect(result.code).toBe(64);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  // Node fires a setTimeout longer than 2^31-1 ms (24.8 days) after 1 ms: a long cap must not end CMD at once.
+  it('a cap longer than 24.8 days lets the command finish (exit 0), and so does a TTL that long', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'app.db');
+    const script = 'sleep 0.3; echo finished';
+    const capped = await runDblock(['exec', '--db', db, '--max-hold', '30d', '--kill-after', '30d', '--', 'sh', '-c', script]);
+    expect([capped.code, capped.stdout.trim(), capped.stderr]).toEqual([0, 'finished', '']);
+    const env = { ...process.env, DBLOCK_HOME: join(dir, 'home') };
+    const ttl = await runDblock(['exec', '--writes', join(dir, 'out.json'), '--ttl', '30d', '--', 'sh', '-c', script], { env });
+    expect([ttl.code, ttl.stdout.trim(), ttl.stderr]).toEqual([0, 'finished', '']);
+  });
 });

@@ -10,7 +10,7 @@ export interface LockKey {
   readonly objid: number;
 }
 
-/** Key = the first 8 bytes of SHA-256("dblock:" + name) as a signed bigint (SPEC §9): any string, stable across hosts. */
+/** Key = the first 8 bytes of SHA-256("dblock:" + name) as a signed bigint: any string, stable across hosts. */
 export function lockKeyOf(name: string): LockKey {
   const digest = createHash('sha256').update(`dblock:${name}`).digest();
   return {

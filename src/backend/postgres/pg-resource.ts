@@ -15,7 +15,7 @@ interface RecordFields {
 
 /**
  * The `LockResource` of one lock name on PostgreSQL: its own dedicated session for each hold
- * (SPEC §9: one unpooled connection per held lock), kept a moment after release for the next one.
+ * (one unpooled connection per held lock), kept a moment after release for the next one.
  */
 export class PgLockResource implements LockResource {
   readonly path: string;

@@ -41,7 +41,7 @@ const VERIFY_SQL = `SELECT l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.p
     AND l.objsubid = 1 AND a.client_port = $3 AND a.client_addr = $4::inet`;
 
 /**
- * PostgreSQL session advisory locks (SPEC §9): the "lock path" is the lock's name, any string. The
+ * PostgreSQL session advisory locks: the "lock path" is the lock's name, any string. The
  * server queues waiters FIFO and frees a session's locks when it ends, even on a crash.
  */
 export const postgresBackend: LockBackend = {

@@ -5,6 +5,7 @@ import { formatAge } from '../../intent/format.js';
 import type { IntentHandle } from '../../intent/intent-handle.js';
 import type { IntentConflict, IntentPolicy } from '../../intent/types.js';
 import { parseCliDuration } from '../../options.js';
+import { setLongTimeout } from '../../util/bounded-wait.js';
 import type { CommandContext } from '../command-spec.js';
 
 /** The write-intent flags of `dblock exec`. */
@@ -102,13 +103,13 @@ export function warnOnExpiry(ctx: CommandContext, intent: IntentHandle | undefin
   const stopLost = (): void => intent.lost.removeEventListener('abort', onLost);
   const at = intent.expiresAt?.getTime();
   if (at === undefined) return stopLost;
-  const timer = setTimeout(
+  const cancel = setLongTimeout(
     () => ctx.out.warn(`write intent ${intent.taskId} expired (TTL): other tasks may now claim ${intent.paths.join(' ')}`),
     Math.max(0, at - Date.now()),
+    { unref: true },
   );
-  timer.unref();
   return () => {
-    clearTimeout(timer);
+    cancel();
     stopLost();
   };
 }

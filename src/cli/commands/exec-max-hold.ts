@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { DEFAULTS } from '../../defaults.js';
 import { DblockError } from '../../errors.js';
 import { parseDuration } from '../../options.js';
+import { setLongTimeout } from '../../util/bounded-wait.js';
 import { commandOf, descendantsOf, isAlive } from '../../util/process-tree.js';
 import type { CommandContext } from '../command-spec.js';
 
@@ -34,8 +35,8 @@ export function parseMaxHold(maxHold: string | undefined, killAfter: string | un
 /** A --max-hold watch over one running command. */
 export class MaxHoldWatch {
   #fired = false;
-  #killTimer: NodeJS.Timeout | undefined;
-  readonly #timer: NodeJS.Timeout;
+  #cancelKill: (() => void) | undefined;
+  readonly #cancel: () => void;
   readonly #signalled = new Set<number>();
   readonly #ctx: CommandContext;
   readonly #child: ChildProcess;
@@ -45,7 +46,7 @@ export class MaxHoldWatch {
     this.#ctx = ctx;
     this.#child = child;
     this.#limit = limit;
-    this.#timer = setTimeout(() => this.#fire(), limit.maxHoldMs);
+    this.#cancel = setLongTimeout(() => this.#fire(), limit.maxHoldMs);
   }
 
   /** True once the limit passed and the tree was sent SIGTERM. */
@@ -55,7 +56,7 @@ export class MaxHoldWatch {
 
   /** Stop watching (CMD ended before the limit). */
   cancel(): void {
-    clearTimeout(this.#timer);
+    this.#cancel();
   }
 
   /**
@@ -65,7 +66,7 @@ export class MaxHoldWatch {
   async settle(): Promise<void> {
     if (!this.#fired) return;
     while (this.#alive().length > 0) await sleep(POLL_MS);
-    clearTimeout(this.#killTimer);
+    this.#cancelKill?.();
   }
 
   #kill(): void {
@@ -93,7 +94,7 @@ export class MaxHoldWatch {
     for (const target of [pid, ...tree]) {
       if (signal(target, 'SIGTERM')) this.#signalled.add(target);
     }
-    this.#killTimer = setTimeout(() => this.#kill(), this.#limit.killAfterMs);
+    this.#cancelKill = setLongTimeout(() => this.#kill(), this.#limit.killAfterMs);
     const others = tree.length === 0 ? '' : ` and ${tree.length} ${tree.length === 1 ? 'descendant' : 'descendants'}`;
     this.#ctx.out.warn(`held the lock for ${this.#limit.text} (--max-hold): sent SIGTERM to pid ${pid} (${command})${others}`);
   }

@@ -29,8 +29,8 @@ const capture = (resolve: () => void, reject: (err: unknown) => void): void => {
 const RESOLVED = Promise.resolve();
 
 /**
- * Buffers writes and commits them in batches, one `db.write` transaction per batch (seed 001's
- * async batching, SPEC §5). Create it with `db.batchWriter(options)`.
+ * Buffers writes and commits them in batches, one `db.write` transaction per batch (async
+ * batching). Create it with `db.batchWriter(options)`.
  *
  * - `write(item)` returns a promise that settles when the item's batch commits, or rejects.
  * - A batch is flushed when it holds `bufferSize` items, `flushIntervalMs` after its first item,

@@ -1,7 +1,7 @@
 import { DblockError } from '../../errors.js';
 import type { SqliteConnection } from '../connection.js';
 
-/** What a batch item runs through: the writer's prepared statement (typed structurally, see STYLE 2). */
+/** What a batch item runs through: the writer's prepared statement (typed structurally, so this module needs no better-sqlite3 import). */
 export interface ItemStatement {
   run(...params: unknown[]): unknown;
 }
