@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transform } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './helpers/processes.js';
+import { ROOT, runDblock } from './helpers/processes.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 /** Put this line right above a ```js or ```ts block of README.md to have it run as written. */
@@ -64,5 +64,25 @@ describe('README.md: the library examples run as written on the supported Node',
         throw new Error(`README.md:${example.line}: the example exited ${status}: ${stderr ?? String(err)}`);
       }
     }
+  });
+});
+
+describe('README.md: the sample stress output', () => {
+  /** Each line's label (its text before the first number, bar or value), in order. */
+  const labels = (text: string): string[] =>
+    text
+      .trim()
+      .split('\n')
+      .map((line) => (/^(dblock stress:|\s+\S+(?: \S+)?)\s{2,}/.exec(line)?.[1] ?? line.split(':')[0] ?? '').trim());
+
+  it('has the lines, in the order, that `dblock stress` really prints', { timeout: 120_000 }, async () => {
+    const start = readme.indexOf('```\ndblock stress: ');
+    expect(start).toBeGreaterThan(-1);
+    const sample = readme.slice(start + 4, readme.indexOf('```', start + 4));
+    const run = await runDblock(['stress', '--seed', '42']);
+    expect(run.code).toBe(0);
+    expect(labels(sample)).toEqual(labels(run.stdout));
+    // The header names the run's shape exactly (everything but the numbers of the measures).
+    expect(sample.split('\n')[0]).toBe(run.stdout.split('\n')[0]);
   });
 });
