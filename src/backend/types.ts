@@ -77,6 +77,11 @@ export interface LockResource {
    */
   tryAcquire(mode: LockMode): boolean | Promise<boolean>;
   /**
+   * The backend queues waiters itself (postgres: the server): a wait is asked for at once instead of
+   * after a failing try, which would cost a round trip on every contended acquisition.
+   */
+  readonly waitsInServer?: boolean;
+  /**
    * Wait for the lock without blocking the event loop; called after `tryAcquire` failed. Resolves true
    * when held; false when the deadline passed or the signal fired, and then the lock is not held (now or later).
    */

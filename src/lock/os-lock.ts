@@ -26,9 +26,15 @@ export function acquireOs(
 ): OsOutcome | Promise<OsOutcome> {
   if (mode === 'shared') return acquireShared(state, wait, command, beforeWait);
   const resource = resourceOf(state);
-  const got = resource.tryAcquire(mode);
+  const got = firstTry(resource, mode, wait);
   if (got === true) return held(state, mode, command, undefined);
   return waitForOsLock(state, resource, mode, wait, command, got, beforeWait);
+}
+
+/** The first try, skipped (false) where the backend waits in its server and there is time to wait. */
+function firstTry(resource: LockResource, mode: LockMode, wait: WaitControl): boolean | Promise<boolean> {
+  if (resource.waitsInServer === true && wait.deadline > performance.now() && wait.signal?.aborted !== true) return false;
+  return resource.tryAcquire(mode);
 }
 
 /** The path's lock resource, opened on first use. */
@@ -56,7 +62,7 @@ async function acquireShared(
     return HELD;
   }
   const resource = resourceOf(state);
-  const attempt = waitForOsLock(state, resource, 'shared', wait, command, resource.tryAcquire('shared'), beforeWait);
+  const attempt = waitForOsLock(state, resource, 'shared', wait, command, firstTry(resource, 'shared', wait), beforeWait);
   // Handled here so a failed attempt nobody joined is not an unhandled rejection.
   state.sharedPending = attempt.then(
     () => {},

@@ -19,6 +19,7 @@ interface RecordFields {
  */
 export class PgLockResource implements LockResource {
   readonly path: string;
+  readonly waitsInServer = true;
   readonly #options: SessionOptions;
   #session: PgLockSession | undefined;
   #fence: bigint | undefined;
@@ -65,6 +66,7 @@ export class PgLockResource implements LockResource {
   }
 
   async acquire(mode: LockMode, wait: WaitControl): Promise<boolean> {
+    this.onHolderSeen?.(undefined); // asked without a try first: a record from an earlier wait is stale
     const session = await this.#fresh();
     if (!(await this.#lock(session, mode, wait))) {
       await this.#noteHolder(session);
