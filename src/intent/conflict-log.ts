@@ -21,26 +21,35 @@ export function logConflicts(
        other_command, other_path, other_state, policy, outcome)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  for (const { conflict: c } of blockers) {
-    insert.run(
-      now,
-      sub.id,
-      seq ?? null,
-      sub.pid,
-      sub.host,
-      sub.command,
-      c.path,
-      c.otherTaskId,
-      c.pid,
-      c.host,
-      c.command,
-      c.otherPath,
-      c.otherState,
-      sub.policy,
-      outcome,
-    );
-  }
+  for (const { conflict } of blockers) insert.run(...conflictValues(now, sub, seq, conflict, outcome));
   stmt(sqlite, 'DELETE FROM conflicts WHERE id <= (SELECT max(id) FROM conflicts) - ?').run(CONFLICT_LOG_MAX);
+}
+
+/** The values of one conflict row, in the column order both registries use (after the PostgreSQL scope). */
+export function conflictValues(
+  now: number,
+  sub: Submission,
+  seq: number | undefined,
+  c: Blocker['conflict'],
+  outcome: string,
+): unknown[] {
+  return [
+    now,
+    sub.id,
+    seq ?? null,
+    sub.pid,
+    sub.host,
+    sub.command,
+    c.path,
+    c.otherTaskId,
+    c.pid,
+    c.host,
+    c.command,
+    c.otherPath,
+    c.otherState,
+    sub.policy,
+    outcome,
+  ];
 }
 
 /** A queued task's conflicts get their final outcome: `waited` (admitted), `timed-out`, `abandoned`. */
@@ -52,7 +61,8 @@ export function settleConflicts(sqlite: SqliteConnection, seq: number, outcome: 
   );
 }
 
-interface ConflictRow {
+/** A conflict row as both registries read it (PostgreSQL's bigints converted to numbers first). */
+export interface ConflictRow {
   id: number;
   at: number;
   task_id: string;
@@ -74,7 +84,12 @@ interface ConflictRow {
 /** The log since `sinceMs` (epoch milliseconds), oldest first. */
 export function readConflicts(sqlite: SqliteConnection, sinceMs: number): ConflictRecord[] {
   const rows = stmt(sqlite, 'SELECT * FROM conflicts WHERE at >= ? ORDER BY id').all(sinceMs) as ConflictRow[];
-  return rows.map((r) => ({
+  return rows.map(toConflictRecord);
+}
+
+/** One row of the log as the API gives it. */
+export function toConflictRecord(r: ConflictRow): ConflictRecord {
+  return {
     id: r.id,
     at: new Date(r.at).toISOString(),
     taskId: r.task_id,
@@ -91,5 +106,5 @@ export function readConflicts(sqlite: SqliteConnection, sinceMs: number): Confli
     policy: r.policy,
     outcome: r.outcome,
     waitedMs: r.waited_ms,
-  }));
+  };
 }

@@ -79,19 +79,17 @@ export function deleteTask(sqlite: SqliteConnection, seq: number): void {
   stmt(sqlite, 'DELETE FROM tasks WHERE seq = ?').run(seq);
 }
 
-/** Insert a task and its paths; returns its `seq`. */
-export function insertTask(
-  sqlite: SqliteConnection,
-  sub: Omit<IntentTask, 'seq' | 'state' | 'submittedAt' | 'admittedAt' | 'ttlMs' | 'expiresAt'> & { ttlMs: number | undefined },
-  admit: boolean,
-  now: number,
-  expiresAt: number | undefined,
-): number {
-  const { lastInsertRowid } = stmt(
-    sqlite,
-    `INSERT INTO tasks (id, token, state, policy, pid, host, command, submitted_at, admitted_at, ttl_ms, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
+/** What a submitted task brings to its row (the rest is decided at admission). */
+export type NewTask = Omit<IntentTask, 'seq' | 'state' | 'submittedAt' | 'admittedAt' | 'ttlMs' | 'expiresAt'> & {
+  ttlMs: number | undefined;
+};
+
+/**
+ * The values of a new task row from `id` to `expires_at`, in the column order both registries use
+ * (id, token, state, policy, pid, host, command, submitted_at, admitted_at, ttl_ms, expires_at).
+ */
+export function taskValues(sub: NewTask, admit: boolean, now: number, expiresAt: number | undefined): unknown[] {
+  return [
     sub.id,
     sub.token,
     admit ? 'admitted' : 'queued',
@@ -103,7 +101,22 @@ export function insertTask(
     admit ? now : null,
     sub.ttlMs !== undefined && Number.isFinite(sub.ttlMs) ? sub.ttlMs : null,
     expiresAt ?? null,
-  );
+  ];
+}
+
+/** Insert a task and its paths; returns its `seq`. */
+export function insertTask(
+  sqlite: SqliteConnection,
+  sub: NewTask,
+  admit: boolean,
+  now: number,
+  expiresAt: number | undefined,
+): number {
+  const { lastInsertRowid } = stmt(
+    sqlite,
+    `INSERT INTO tasks (id, token, state, policy, pid, host, command, submitted_at, admitted_at, ttl_ms, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(...taskValues(sub, admit, now, expiresAt));
   const seq = Number(lastInsertRowid);
   const addPath = stmt(sqlite, 'INSERT INTO task_paths (seq, path, is_dir) VALUES (?, ?, ?)');
   for (const p of sub.paths) addPath.run(seq, p.path, p.dir ? 1 : 0);

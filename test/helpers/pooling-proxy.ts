@@ -1,7 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterEach } from 'vitest';
-import { postgresUrl } from './postgres.js';
+import { listenLocally, postgresUrl, upstreamOf, withPort } from './postgres.js';
 
 const proxies = new Set<PoolingProxy>();
 
@@ -43,20 +43,15 @@ export class PoolingProxy {
 
   /** A proxy in front of the run's server; closed after the test. */
   static async start(url = postgresUrl()): Promise<PoolingProxy> {
-    const parsed = new URL(url);
-    const proxy = new PoolingProxy({ host: parsed.hostname, port: Number(parsed.port) });
-    await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
-    const address = proxy.#server.address();
-    proxy.port = typeof address === 'object' && address !== null ? address.port : 0;
+    const proxy = new PoolingProxy(upstreamOf(url));
+    proxy.port = await listenLocally(proxy.#server);
     proxies.add(proxy);
     return proxy;
   }
 
   /** The server's URL with this proxy's port. */
   url(url = postgresUrl()): string {
-    const parsed = new URL(url);
-    parsed.port = String(this.port);
-    return parsed.toString();
+    return withPort(url, this.port);
   }
 
   close(): void {

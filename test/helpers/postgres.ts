@@ -39,6 +39,26 @@ export async function grantedPids(client: pg.Client, key: { classid: number; obj
  * A TCP proxy the test controls, in front of the server: `blackhole()` keeps every connection open but
  * forwards no more bytes either way (a partition, without root).
  */
+/** Where a server URL points: the upstream of a test proxy. */
+export function upstreamOf(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port) };
+}
+
+/** Listen on a free loopback port; resolves to the port. */
+export async function listenLocally(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+/** The URL with another port (the proxy's). */
+export function withPort(url: string, port: number): string {
+  const parsed = new URL(url);
+  parsed.port = String(port);
+  return parsed.toString();
+}
+
 export class TcpProxy {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
@@ -66,20 +86,15 @@ export class TcpProxy {
 
   /** Starts a proxy to the run's server; closed after the test. */
   static async start(url = postgresUrl()): Promise<TcpProxy> {
-    const parsed = new URL(url);
-    const proxy = new TcpProxy({ host: parsed.hostname, port: Number(parsed.port) });
-    await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
-    const address = proxy.#server.address();
-    proxy.port = typeof address === 'object' && address !== null ? address.port : 0;
+    const proxy = new TcpProxy(upstreamOf(url));
+    proxy.port = await listenLocally(proxy.#server);
     proxies.add(proxy);
     return proxy;
   }
 
   /** The server's URL with this proxy's port. */
   url(url = postgresUrl()): string {
-    const parsed = new URL(url);
-    parsed.port = String(this.port);
-    return parsed.toString();
+    return withPort(url, this.port);
   }
 
   blackhole(): void {

@@ -1,6 +1,7 @@
 import type { Blocker, Submission } from '../admission.js';
-import { CONFLICT_LOG_MAX } from '../conflict-log.js';
+import { CONFLICT_LOG_MAX, conflictValues } from '../conflict-log.js';
 import type { AdmissionTx } from '../store.js';
+import { taskValues } from '../task-store.js';
 import type { IntentTask } from '../types.js';
 
 /** A statement to send before COMMIT. */
@@ -75,17 +76,7 @@ export class PgAdmissionTx implements AdmissionTx {
       [
         seq,
         this.#scope,
-        sub.id,
-        sub.token,
-        admit ? 'admitted' : 'queued',
-        sub.policy,
-        sub.pid,
-        sub.host,
-        sub.command,
-        this.now,
-        admit ? this.now : null,
-        sub.ttlMs !== undefined && Number.isFinite(sub.ttlMs) ? sub.ttlMs : null,
-        expiresAt ?? null,
+        ...taskValues(sub, admit, this.now, expiresAt),
         live.backendPid,
         live.classid,
         live.objid,
@@ -113,24 +104,7 @@ export class PgAdmissionTx implements AdmissionTx {
         `INSERT INTO dblock_intent_conflict (scope, at, task_id, task_seq, pid, host, command, path, other_task_id, other_pid,
            other_host, other_command, other_path, other_state, policy, outcome)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-        [
-          this.#scope,
-          this.now,
-          sub.id,
-          seq ?? null,
-          sub.pid,
-          sub.host,
-          sub.command,
-          c.path,
-          c.otherTaskId,
-          c.pid,
-          c.host,
-          c.command,
-          c.otherPath,
-          c.otherState,
-          sub.policy,
-          outcome,
-        ],
+        [this.#scope, ...conflictValues(this.now, sub, seq, c, outcome)],
       );
     }
     // The log keeps the most recent conflicts only (ids are shared by every scope: a bound, not a count).
