@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, finished, nextMessage, runDblock, startDblock, startFixture, waitForLine } from '../helpers/processes.js';
-import { type HolderMessage, holdIntent, releaseHolder, scratch, stderrLine } from './helpers.js';
+import { BIN, finished, runDblock, startDblock, startFixture, waitForLine } from '../helpers/processes.js';
+import { holdIntent, raceAtBarrier, releaseHolder, scratch, stderrLine } from './helpers.js';
 
 async function inFlight(registry: string): Promise<string[]> {
   const result = await runDblock(['intents', '--json', '--registry', registry]);
@@ -16,12 +16,7 @@ describe('write intent admission (real processes)', () => {
     const children = Array.from({ length: 10 }, () =>
       startFixture('intent-holder', [JSON.stringify([path]), JSON.stringify({ registry, barrier: true })]),
     );
-    await Promise.all(children.map((child) => nextMessage<HolderMessage>(child, (m) => m.ready === true)));
-    const results = children.map((child) =>
-      nextMessage<HolderMessage>(child, (m) => m.admitted === true || m.error !== undefined),
-    );
-    for (const child of children) child.send('go');
-    const outcomes = await Promise.all(results);
+    const outcomes = await raceAtBarrier(children);
     const admitted = outcomes.filter((m) => m.admitted);
     expect(admitted).toHaveLength(1);
     const refused = outcomes.filter((m) => m.code === 'EINTENTCONFLICT');

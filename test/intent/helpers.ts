@@ -56,3 +56,14 @@ export function stderrLine(child: ChildProcess, pattern: RegExp): Promise<string
     child.once('exit', () => reject(new Error(`exited before writing ${pattern} on stderr: ${buffer}`)));
   });
 }
+
+/**
+ * Release holders started with `barrier: true` at once, after all are ready; resolves to each one's
+ * outcome (admitted, or the error it got), in start order.
+ */
+export async function raceAtBarrier(children: readonly ChildProcess[]): Promise<HolderMessage[]> {
+  await Promise.all(children.map((child) => nextMessage<HolderMessage>(child, (m) => m.ready === true)));
+  const results = children.map((child) => nextMessage<HolderMessage>(child, (m) => m.admitted === true || m.error !== undefined));
+  for (const child of children) child.send('go');
+  return Promise.all(results);
+}

@@ -8,7 +8,7 @@ import { observer, postgresUrl } from '../helpers/postgres.js';
 import { BIN, finished, nextMessage, runDblock, startDblock, startFixture, waitForLine } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import type { HolderMessage } from './helpers.js';
-import { stderrLine } from './helpers.js';
+import { raceAtBarrier, stderrLine } from './helpers.js';
 
 let counter = 0;
 
@@ -72,12 +72,7 @@ describe('write intents on PostgreSQL across "hosts" (real server, real processe
           { DBLOCK_HOST: `host-${i}` },
         ),
       );
-      await Promise.all(children.map((child) => nextMessage<HolderMessage>(child, (m) => m.ready === true)));
-      const results = children.map((child) =>
-        nextMessage<HolderMessage>(child, (m) => m.admitted === true || m.error !== undefined),
-      );
-      for (const child of children) child.send('go');
-      const outcomes = await Promise.all(results);
+      const outcomes = await raceAtBarrier(children);
       const admitted = outcomes.filter((m) => m.admitted);
       expect(admitted).toHaveLength(1);
       const refused = outcomes.filter((m) => m.code === 'EINTENTCONFLICT');
