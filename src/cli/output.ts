@@ -1,5 +1,6 @@
 import { isatty } from 'node:tty';
 import { isDblockError } from '../errors.js';
+import { oneLine } from '../util/printable.js';
 import { explainResourceError } from './resource-error.js';
 
 /** Where a command writes; tests pass their own. */
@@ -92,7 +93,7 @@ export class Output {
   }
 
   warn(text: string): void {
-    if (!this.quiet) this.io.stderr(`dblock: warning: ${text}\n`);
+    if (!this.quiet) this.io.stderr(`dblock: warning: ${oneLine(text)}\n`);
   }
 
   /** Report an error; returns the exit code to use (`exitCode` when the caller maps it, as `-E` does). */
@@ -100,7 +101,8 @@ export class Output {
     const err = explainResourceError(thrown);
     const used = this.#report(err, exitCode);
     const message = err instanceof Error ? err.message : String(err);
-    this.io.stderr(`dblock: ${isDblockError(err) ? '' : 'internal error: '}${message}\n`);
+    // One line whatever the message names: a path or host may hold a newline or a terminal escape.
+    this.io.stderr(`dblock: ${isDblockError(err) ? '' : 'internal error: '}${oneLine(message)}\n`);
     if (this.flags.debug && err instanceof Error && err.stack) this.io.stderr(`${err.stack}\n`);
     return used;
   }

@@ -32,6 +32,18 @@ export function printable(text: string): string {
   return text.replace(UNPRINTABLE, escapeOne);
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const LINE_BREAKING = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` as one visible line: like {@link printable} but leaving backslashes alone, for a message
+ * whose parts may already be escaped (an error naming a path someone chose, with a quoted command).
+ * @example oneLine('cannot lock a\nb') // 'cannot lock a\\nb'
+ */
+export function oneLine(text: string): string {
+  return text.replace(LINE_BREAKING, escapeOne);
+}
+
 /** `text` in double quotes, escaped by {@link printable}, with `"` escaped too so the quotes stay unambiguous. */
 export function quoted(text: string): string {
   return `"${printable(text).replaceAll('"', '\\"')}"`;

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDblock, startDblock, waitForLine } from '../helpers/processes.js';
@@ -65,5 +66,16 @@ describe('text another process chose is printed escaped', () => {
     const json = JSON.parse((await runDblock(['intents', '--json'], { env })).stdout);
     expect(json.intents[0].command).toContain(HOSTILE);
     holder.stdin?.end();
+  });
+
+  it('in error lines naming a path with a newline or a terminal control: one line, escaped; raw in --json', async () => {
+    const { dir, env } = scratch();
+    const odd = join(dir, 'we\x01ird\nname');
+    mkdirSync(odd);
+    const run = await runDblock(['--json', 'exec', '--lock', odd, '--', 'true'], { env });
+    expect(run.code).toBe(64);
+    expect(run.stderr.split('\n')).toEqual([expect.stringContaining(String.raw`we\x01ird\nname`), '']);
+    expect(run.stderr).not.toMatch(CONTROL);
+    expect((JSON.parse(run.stdout) as { error: { message: string } }).error.message).toContain(odd);
   });
 });
