@@ -1,7 +1,8 @@
 import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { concurrentIt } from '../helpers/after-test.js';
 import { finished, killAfterTest, runDblock, startDblock, waitForLine } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -54,8 +55,9 @@ function alive(pid: number): boolean {
 }
 
 // The second writer waits 3 stale periods: without a keeper the first lock is taken over within one.
+// The tests mostly wait out those periods, so they run side by side, each with its own lock and children.
 describe('dblock exec --backend mkdir: the lock lives exactly as long as CMD', { timeout: 60_000 }, () => {
-  it('a SIGKILLed dblock never frees the lock while its child still runs', async () => {
+  concurrentIt('a SIGKILLed dblock never frees the lock while its child still runs', async () => {
     const holder = await holdLock('2s');
     const closed = new Promise((resolve) => holder.wrapper.stdout?.once('end', resolve));
     holder.wrapper.kill('SIGKILL');
@@ -67,27 +69,30 @@ describe('dblock exec --backend mkdir: the lock lives exactly as long as CMD', {
     expect(await secondWriter(holder, '10s')).toEqual({ code: 0, wrote: true });
   });
 
-  it('with --lock-dir, keeps both locks it took (in DIR and beside the target) while the child of a SIGKILLed dblock runs', async () => {
-    const dir = tempDir();
-    const db = join(dir, 'app.db');
-    const fifo = join(dir, 'go');
-    execFileSync('mkfifo', [fifo]);
-    const common = ['--backend', 'mkdir', '--stale', '2s', '--db', db];
-    const script = `echo "started $$"; read x < "${fifo}"`;
-    const wrapper = startDblock(['exec', ...common, '--lock-dir', tempDir(), '--', 'sh', '-c', script]);
-    const line = await waitForLine(wrapper, (l) => l.startsWith('started '));
-    const childPid = Number(line.split(' ')[1]);
-    if (!(childPid > 1)) throw new Error(`no pid in ${JSON.stringify(line)}`);
-    killAfterTest(childPid);
-    wrapper.kill('SIGKILL');
-    const marker = join(dir, 'second-wrote');
-    const second = await runDblock(['exec', ...common, '--timeout', '6s', '--', 'sh', '-c', `echo > "${marker}"`]);
-    expect({ code: second.code, wrote: existsSync(marker) }).toEqual({ code: 75, wrote: false });
-    expect(alive(childPid)).toBe(true);
-    writeFileSync(fifo, 'go\n');
-  });
+  concurrentIt(
+    'with --lock-dir, keeps both locks it took (in DIR and beside the target) while the child of a SIGKILLed dblock runs',
+    async () => {
+      const dir = tempDir();
+      const db = join(dir, 'app.db');
+      const fifo = join(dir, 'go');
+      execFileSync('mkfifo', [fifo]);
+      const common = ['--backend', 'mkdir', '--stale', '2s', '--db', db];
+      const script = `echo "started $$"; read x < "${fifo}"`;
+      const wrapper = startDblock(['exec', ...common, '--lock-dir', tempDir(), '--', 'sh', '-c', script]);
+      const line = await waitForLine(wrapper, (l) => l.startsWith('started '));
+      const childPid = Number(line.split(' ')[1]);
+      if (!(childPid > 1)) throw new Error(`no pid in ${JSON.stringify(line)}`);
+      killAfterTest(childPid);
+      wrapper.kill('SIGKILL');
+      const marker = join(dir, 'second-wrote');
+      const second = await runDblock(['exec', ...common, '--timeout', '6s', '--', 'sh', '-c', `echo > "${marker}"`]);
+      expect({ code: second.code, wrote: existsSync(marker) }).toEqual({ code: 75, wrote: false });
+      expect(alive(childPid)).toBe(true);
+      writeFileSync(fifo, 'go\n');
+    },
+  );
 
-  it('frees the lock as soon as the child of a SIGKILLed dblock ends, not a stale period later', async () => {
+  concurrentIt('frees the lock as soon as the child of a SIGKILLed dblock ends, not a stale period later', async () => {
     const holder = await holdLock('60s');
     const closed = new Promise((resolve) => holder.wrapper.stdout?.once('end', resolve));
     holder.wrapper.kill('SIGKILL');
@@ -97,21 +102,24 @@ describe('dblock exec --backend mkdir: the lock lives exactly as long as CMD', {
     expect(await secondWriter(holder, '10s')).toEqual({ code: 0, wrote: true });
   });
 
-  it('a SIGSTOPped dblock past the stale period lets no second writer in, and ends normally when continued', async () => {
-    const holder = await holdLock('2s');
-    const done = finished(holder.wrapper);
-    holder.wrapper.kill('SIGSTOP');
-    expect(await secondWriter(holder, '6s')).toEqual({ code: 75, wrote: false });
-    expect(alive(holder.childPid)).toBe(true);
-    holder.wrapper.kill('SIGCONT');
-    holder.finish();
-    const result = await done;
-    expect(result.code).toBe(0); // not ECOMPROMISED: the keeper's heartbeats are no takeover
-    expect(result.stderr).toBe('');
-    expect(existsSync(holder.lock)).toBe(false);
-  });
+  concurrentIt(
+    'a SIGSTOPped dblock past the stale period lets no second writer in, and ends normally when continued',
+    async () => {
+      const holder = await holdLock('2s');
+      const done = finished(holder.wrapper);
+      holder.wrapper.kill('SIGSTOP');
+      expect(await secondWriter(holder, '6s')).toEqual({ code: 75, wrote: false });
+      expect(alive(holder.childPid)).toBe(true);
+      holder.wrapper.kill('SIGCONT');
+      holder.finish();
+      const result = await done;
+      expect(result.code).toBe(0); // not ECOMPROMISED: the keeper's heartbeats are no takeover
+      expect(result.stderr).toBe('');
+      expect(existsSync(holder.lock)).toBe(false);
+    },
+  );
 
-  it('a stopped job (Ctrl-Z: dblock and CMD stopped together) keeps its lock', async () => {
+  concurrentIt('a stopped job (Ctrl-Z: dblock and CMD stopped together) keeps its lock', async () => {
     const holder = await holdLock('2s', { detached: true }); // its own process group, like a shell job
     const done = finished(holder.wrapper);
     const pid = holder.wrapper.pid;
@@ -128,7 +136,7 @@ describe('dblock exec --backend mkdir: the lock lives exactly as long as CMD', {
     expect(existsSync(holder.lock)).toBe(false);
   });
 
-  it('a SIGKILLed keeper is reported, and dblock alone still keeps the lock while it lives', async () => {
+  concurrentIt('a SIGKILLed keeper is reported, and dblock alone still keeps the lock while it lives', async () => {
     const holder = await holdLock('2s');
     const done = finished(holder.wrapper);
     // The keeper's command line: `node …/lock-keeper.js INTERVAL_MS LOCK_DIR`.

@@ -1,14 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
-import { afterEach } from 'vitest';
+import { afterThisTest } from './after-test.js';
 import { listenLocally, postgresUrl, upstreamOf, withPort } from './postgres.js';
-
-const proxies = new Set<PoolingProxy>();
-
-afterEach(() => {
-  for (const proxy of proxies) proxy.close();
-  proxies.clear();
-});
 
 /** The server's message framing: a type byte, then an int32 length that counts itself. */
 function* messageTypes(buffer: Buffer): Generator<{ type: string; end: number }> {
@@ -45,7 +38,7 @@ export class PoolingProxy {
   static async start(url = postgresUrl()): Promise<PoolingProxy> {
     const proxy = new PoolingProxy(upstreamOf(url));
     proxy.port = await listenLocally(proxy.#server);
-    proxies.add(proxy);
+    afterThisTest(() => proxy.close());
     return proxy;
   }
 

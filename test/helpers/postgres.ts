@@ -1,28 +1,19 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
-import { afterEach, inject } from 'vitest';
+import { inject } from 'vitest';
+import { afterThisTest } from './after-test.js';
 
 /** The run's PostgreSQL URL (started once by test/global-setup.ts). */
 export function postgresUrl(): string {
   return inject('postgresUrl');
 }
 
-const clients = new Set<pg.Client>();
-const proxies = new Set<TcpProxy>();
-
-afterEach(async () => {
-  for (const proxy of proxies) proxy.close();
-  proxies.clear();
-  await Promise.all([...clients].map((c) => c.end().catch(() => {})));
-  clients.clear();
-});
-
 /** An observer connection of the test itself (closed after the test). */
 export async function observer(url = postgresUrl()): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => {});
   await client.connect();
-  clients.add(client);
+  afterThisTest(() => client.end().catch(() => {}));
   return client;
 }
 
@@ -88,7 +79,7 @@ export class TcpProxy {
   static async start(url = postgresUrl()): Promise<TcpProxy> {
     const proxy = new TcpProxy(upstreamOf(url));
     proxy.port = await listenLocally(proxy.#server);
-    proxies.add(proxy);
+    afterThisTest(() => proxy.close());
     return proxy;
   }
 

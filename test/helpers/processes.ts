@@ -1,36 +1,34 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterThisTest } from './after-test.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'dblock.js');
 export const FIXTURES = join(ROOT, 'fixtures');
 
-const children = new Set<ChildProcess>();
-const strays: number[] = [];
-
-/** Every child a test started, and every pid it handed to `killAfterTest`, is SIGKILLed after it, pass or fail. */
-afterEach(() => {
-  for (const child of children) {
+/** SIGKILL a child the test started, after the test (pass or fail), unless it has ended. */
+function killChildAfterTest(child: ChildProcess): void {
+  afterThisTest(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  children.clear();
-  for (const pid of strays.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+  });
+}
 
 /**
  * A process the test did not start itself (a script's background job, an orphan): SIGKILLed after the
  * test. `pid` must be a real pid (`process.kill(0)` would signal the test runner's whole group).
  */
 export function killAfterTest(...pids: number[]): void {
-  for (const pid of pids) if (Number.isInteger(pid) && pid > 1) strays.push(pid);
+  for (const pid of pids) {
+    if (!(Number.isInteger(pid) && pid > 1)) continue;
+    afterThisTest(() => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    });
+  }
 }
 
 /** Start a fixture script (`fixtures/NAME.mjs`) with an IPC channel. */
@@ -45,14 +43,14 @@ export function startFixture(
     env: { ...process.env, ...env },
     ...options,
   });
-  children.add(child);
+  killChildAfterTest(child);
   return child;
 }
 
 /** Start any command (tracked and killed after the test). */
 export function startProcess(file: string, args: string[], options: Parameters<typeof spawn>[2] = {}): ChildProcess {
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  children.add(child);
+  killChildAfterTest(child);
   return child;
 }
 

@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, type spawn } from 'node:child_process'
 import { mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterThisTest } from './after-test.js';
 import { BIN, startProcess, waitForLine } from './processes.js';
 
 /** A tiny tmpfs to fill up, for a real ENOSPC. */
@@ -15,21 +15,6 @@ export interface SmallTmpfs {
   local(path: string): string;
 }
 
-const cleanups: (() => void)[] = [];
-
-/** Unmount and remove every mount point a test made, pass or fail. */
-afterEach(() => {
-  const failures: unknown[] = [];
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      cleanup();
-    } catch (err) {
-      failures.push(err);
-    }
-  }
-  if (failures.length > 0) throw failures[0];
-});
-
 /**
  * Mount a `sizeKb` tmpfs. Root mounts it directly; anyone else gets it inside `unshare -rm`
  * (a private mount namespace that vanishes with its holder process). Never skips.
@@ -37,12 +22,12 @@ afterEach(() => {
  */
 export async function mountSmallTmpfs(sizeKb: number): Promise<SmallTmpfs> {
   const dir = mkdtempSync(join(tmpdir(), 'dblock-tmpfs-'));
-  cleanups.push(() => rmdirSync(dir));
+  afterThisTest(() => rmdirSync(dir));
   const direct = process.getuid?.() === 0 && process.env.DBLOCK_TEST_UNSHARE !== '1';
   if (direct) {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir]);
     // Lazy: a child still holding a file there must not keep the mount alive after the test.
-    cleanups.push(() => execFileSync('umount', ['-l', dir]));
+    afterThisTest(() => execFileSync('umount', ['-l', dir]));
     return {
       dir,
       startDblock: (args, options = {}) => startProcess(process.execPath, [BIN, ...args], options),
@@ -51,7 +36,7 @@ export async function mountSmallTmpfs(sizeKb: number): Promise<SmallTmpfs> {
   }
   const script = `mount -t tmpfs -o size=${sizeKb}k tmpfs "$0" && echo mounted && exec sleep 100000`;
   const holder = startProcess('unshare', ['-rm', 'sh', '-c', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  cleanups.push(() => holder.kill('SIGKILL'));
+  afterThisTest(() => holder.kill('SIGKILL'));
   await waitForLine(holder, (line) => line === 'mounted');
   const pid = String(holder.pid);
   const enter = ['-t', pid, '-U', '-m', '--preserve-credentials', process.execPath, BIN];
