@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { concurrentIt } from '../helpers/after-test.js';
 import { BIN, FIXTURES, finished, startProcess } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -37,37 +38,44 @@ const COMMANDS: [string, (dir: string) => string[], ((dir: string) => boolean) |
   ['stress -- CMD', (d) => ['stress', '--workers', '3', '--ops', '1', '--db', `${d}/s.db`, '--', 'true'], undefined],
 ];
 
+// Each test runs its processes one after another; the tests themselves run side by side (2 cores).
 describe('a low descriptor limit (ulimit -n)', () => {
-  it.each(COMMANDS)(
-    '%s: exits 0 having done its work, or 71 with one line; never a stack trace',
-    async (_, argsFor, didWork) => {
-      for (const limit of LIMITS) {
-        const dir = tempDir();
-        const env = { ...process.env, DBLOCK_HOME: join(dir, 'home') };
-        // check/status/checkpoint need a database: made without a limit.
-        if (['check', 'checkpoint'].includes(_)) {
-          expect((await dblockWithLimit(1024, ['init', '--db', `${dir}/a.db`], env)).code).toBe(0);
+  for (const [_, argsFor, didWork] of COMMANDS) {
+    concurrentIt(
+      `${_}: exits 0 having done its work, or 71 with one line; never a stack trace`,
+      async () => {
+        for (const limit of LIMITS) {
+          const dir = tempDir();
+          const env = { ...process.env, DBLOCK_HOME: join(dir, 'home') };
+          // check/status/checkpoint need a database: made without a limit.
+          if (['check', 'checkpoint'].includes(_)) {
+            expect((await dblockWithLimit(1024, ['init', '--db', `${dir}/a.db`], env)).code).toBe(0);
+          }
+          const result = await dblockWithLimit(limit, argsFor(dir), env);
+          const what = `${_} at ulimit -n ${limit}: ${result.stderr}`;
+          expect([0, 71], what).toContain(result.code);
+          expect(result.stderr, what).not.toMatch(/^\s+at |node:internal|Unhandled/m);
+          if (result.code === 71) expect(result.stderr, what).toMatch(SHORTAGE);
+          if (result.code === 0 && didWork !== undefined) expect(didWork(dir), what).toBe(true);
         }
-        const result = await dblockWithLimit(limit, argsFor(dir), env);
-        const what = `${_} at ulimit -n ${limit}: ${result.stderr}`;
-        expect([0, 71], what).toContain(result.code);
-        expect(result.stderr, what).not.toMatch(/^\s+at |node:internal|Unhandled/m);
-        if (result.code === 71) expect(result.stderr, what).toMatch(SHORTAGE);
-        if (result.code === 0 && didWork !== undefined) expect(didWork(dir), what).toBe(true);
+      },
+      180_000,
+    );
+  }
+
+  concurrentIt(
+    'makes the library fail with EOSERR, never "cannot open" or "module not found", however few are left',
+    async () => {
+      const dir = tempDir();
+      for (const free of [0, 1, 2, 3, 4, 6]) {
+        for (const call of ['lock', 'open']) {
+          const script = `ulimit -n 64; exec "${process.execPath}" "${FIXTURES}/exhaust-fds.mjs" ${free} ${call} ${dir}/${call}-${free}.db`;
+          const run = await finished(startProcess('sh', ['-c', script]));
+          const report = JSON.parse(run.stdout) as { result?: string; code?: string };
+          if (report.result !== 'ok') expect(report, `${call} with ${free} free`).toMatchObject({ code: 'EOSERR' });
+        }
       }
     },
-    180_000,
+    240_000,
   );
-
-  it('makes the library fail with EOSERR, never "cannot open" or "module not found", however few are left', async () => {
-    const dir = tempDir();
-    for (const free of [0, 1, 2, 3, 4, 6]) {
-      for (const call of ['lock', 'open']) {
-        const script = `ulimit -n 64; exec "${process.execPath}" "${FIXTURES}/exhaust-fds.mjs" ${free} ${call} ${dir}/${call}-${free}.db`;
-        const run = await finished(startProcess('sh', ['-c', script]));
-        const report = JSON.parse(run.stdout) as { result?: string; code?: string };
-        if (report.result !== 'ok') expect(report, `${call} with ${free} free`).toMatchObject({ code: 'EOSERR' });
-      }
-    }
-  }, 240_000);
 });
