@@ -3,8 +3,9 @@ import { once } from 'node:events';
 import { constants, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { afterThisTest, concurrentIt } from '../helpers/after-test.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { finished, runDblock, startDblock, waitForLine } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -139,23 +140,6 @@ describe('dblock stress', () => {
     expect(readdirSync(dirname(other)).filter((name) => name.includes('.lock'))).toEqual([]);
   });
 
-  it("passes its own chaos on the mkdir backend: every killed worker's lock is taken over within the run's waits", {
-    timeout: 150_000,
-  }, async () => {
-    // Before: each kill blocked the lock for up to the 10 s default stale period, and waiters gave up at 30 s.
-    const args = ['--backend', 'mkdir', '--workers', '5', '--ops', '6', '--kill', '5', '--seed', '1', '--json'];
-    const run = await runDblock(['stress', ...args]);
-    expect(JSON.parse(run.stdout)).toMatchObject({
-      ok: true,
-      kills: 5,
-      failedOps: 0,
-      rowsFound: 30,
-      locks: 'free',
-      problems: [],
-    });
-    expect(run.code).toBe(0);
-  });
-
   /** Processes whose command line contains `marker` (pgrep -f), other than pgrep itself. */
   const running = (marker: string): string => spawnSync('pgrep', ['-af', marker], { encoding: 'utf8' }).stdout.trim();
 
@@ -217,7 +201,7 @@ describe('dblock stress', () => {
    */
   const startStubbornRun = async (dir: string): Promise<{ child: ChildProcess; marker: string }> => {
     const marker = `dblock-stress-stubborn-${process.pid}-${Date.now()}`;
-    markers.push(marker);
+    afterThisTest(() => spawnSync('pkill', ['-KILL', '-f', marker]));
     const fifo = join(dir, 'started');
     execFileSync('mkfifo', [fifo]);
     const reader = new Socket({ fd: openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK), readable: true, writable: false });
@@ -229,10 +213,6 @@ describe('dblock stress', () => {
     await started;
     return { child, marker };
   };
-  const markers: string[] = [];
-  afterEach(() => {
-    for (const marker of markers.splice(0)) spawnSync('pkill', ['-KILL', '-f', marker]);
-  });
 
   it('ends at once on a second signal when a command ignores the first', { timeout: 120_000 }, async () => {
     const { child } = await startStubbornRun(tempDir());
@@ -243,14 +223,36 @@ describe('dblock stress', () => {
     expect((await done).signal).toBe('SIGINT');
   });
 
-  it('SIGKILLs a dblock exec whose command ignores SIGTERM after a grace period, then exits 143', {
-    timeout: 120_000,
-  }, async () => {
-    const dir = tempDir();
-    const { child } = await startStubbornRun(dir);
-    const done = finished(child);
-    child.kill('SIGTERM');
-    expect((await done).code).toBe(143);
-    expect(running(`dblock.js exec --db ${join(dir, 'target')}`)).toBe('');
-  });
+  // This one and the next mostly wait (stale periods, a grace period): they run side by side.
+  concurrentIt(
+    "passes its own chaos on the mkdir backend: every killed worker's lock is taken over within the run's waits",
+    async () => {
+      // Before: each kill blocked the lock for up to the 10 s default stale period, and waiters gave up at 30 s.
+      const args = ['--backend', 'mkdir', '--workers', '5', '--ops', '6', '--kill', '5', '--seed', '1', '--json'];
+      const run = await runDblock(['stress', ...args]);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        ok: true,
+        kills: 5,
+        failedOps: 0,
+        rowsFound: 30,
+        locks: 'free',
+        problems: [],
+      });
+      expect(run.code).toBe(0);
+    },
+    150_000,
+  );
+
+  concurrentIt(
+    'SIGKILLs a dblock exec whose command ignores SIGTERM after a grace period, then exits 143',
+    async () => {
+      const dir = tempDir();
+      const { child } = await startStubbornRun(dir);
+      const done = finished(child);
+      child.kill('SIGTERM');
+      expect((await done).code).toBe(143);
+      expect(running(`dblock.js exec --db ${join(dir, 'target')}`)).toBe('');
+    },
+    120_000,
+  );
 });
