@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockKeyOf } from '../../src/backend/postgres/lock-key.js';
 import { lock } from '../../src/index.js';
+import { concurrentIt } from '../helpers/after-test.js';
 import { codeOf } from '../helpers/error-code.js';
 import { grantedPids, observer, postgresUrl, TcpProxy } from '../helpers/postgres.js';
 import { BIN, finished, runDblock, startDblock, startProcess, waitForLine } from '../helpers/processes.js';
@@ -42,7 +43,8 @@ describe('dblock exec --backend postgres', () => {
     expect(Number(readFileSync(file, 'utf8'))).toBe(20);
   }, 240_000); // 20 runs of dblock, each starting node and connecting: a minute on a loaded 2-core box
 
-  it('times out with exit 75 naming the holder, and a try-once too', async () => {
+  // The rest each use their own lock name, server sessions and children: they run side by side.
+  concurrentIt('times out with exit 75 naming the holder, and a try-once too', async () => {
     const name = uniqueName('busy');
     const stop = join(tempDir(), 'stop');
     const holder = startDblock([...exec(name), '--', ...waitingChild(stop)], { env: pgEnv() });
@@ -56,7 +58,7 @@ describe('dblock exec --backend postgres', () => {
     expect((await finished(holder)).code).toBe(0);
   });
 
-  it('hands CMD a fence that strictly increases across holders, with its name', async () => {
+  concurrentIt('hands CMD a fence that strictly increases across holders, with its name', async () => {
     const name = uniqueName('fence');
     const fences: bigint[] = [];
     for (let i = 0; i < 4; i++) {
@@ -69,7 +71,7 @@ describe('dblock exec --backend postgres', () => {
     for (let i = 1; i < fences.length; i++) expect((fences[i] ?? 0n) > (fences[i - 1] ?? 0n)).toBe(true);
   });
 
-  it('keeps the lock while CMD runs after dblock itself was SIGKILLed, and frees it when CMD ends', async () => {
+  concurrentIt('keeps the lock while CMD runs after dblock itself was SIGKILLed, and frees it when CMD ends', async () => {
     const name = uniqueName('orphan');
     const stop = join(tempDir(), 'stop');
     const holder = startDblock([...exec(name), '--', ...waitingChild(stop)], { env: pgEnv() });
@@ -86,7 +88,7 @@ describe('dblock exec --backend postgres', () => {
     next.release();
   });
 
-  it('stops CMD and exits 69 when the server ends the session (pg_terminate_backend)', async () => {
+  concurrentIt('stops CMD and exits 69 when the server ends the session (pg_terminate_backend)', async () => {
     const name = uniqueName('terminated');
     const stop = join(tempDir(), 'stop');
     const holder = startDblock([...exec(name, '--lost-grace', '5s'), '--', ...waitingChild(stop)], { env: pgEnv() });
@@ -102,23 +104,26 @@ describe('dblock exec --backend postgres', () => {
     expect(result.stderr).toMatch(/postgres lock ".*" lost: connection dropped; sent SIGTERM to pid \d+/);
   });
 
-  it('stops CMD with SIGKILL after the grace when it ignores SIGTERM, once a blackholed connection outlives the lease', async () => {
-    const name = uniqueName('blackholed');
-    const stop = join(tempDir(), 'stop');
-    const proxy = await TcpProxy.start();
-    const args = [...exec(name, '--lease', '1s', '--lost-grace', '500ms'), '--', ...waitingChild(stop, 'echo ignoring-term')];
-    const holder = startDblock(args, { env: pgEnv(proxy.url()) });
-    const done = finished(holder);
-    await waitForLine(holder, (line) => line.startsWith('ready'));
-    proxy.blackhole();
-    const result = await done;
-    expect(result.code).toBe(69);
-    expect(result.stdout).toContain('ignoring-term');
-    expect(result.stderr).toMatch(/lost: (no heartbeat answer within the lease|heartbeat failed)/);
-    expect(existsSync(stop)).toBe(false);
-  });
+  concurrentIt(
+    'stops CMD with SIGKILL after the grace when it ignores SIGTERM, once a blackholed connection outlives the lease',
+    async () => {
+      const name = uniqueName('blackholed');
+      const stop = join(tempDir(), 'stop');
+      const proxy = await TcpProxy.start();
+      const args = [...exec(name, '--lease', '1s', '--lost-grace', '500ms'), '--', ...waitingChild(stop, 'echo ignoring-term')];
+      const holder = startDblock(args, { env: pgEnv(proxy.url()) });
+      const done = finished(holder);
+      await waitForLine(holder, (line) => line.startsWith('ready'));
+      proxy.blackhole();
+      const result = await done;
+      expect(result.code).toBe(69);
+      expect(result.stdout).toContain('ignoring-term');
+      expect(result.stderr).toMatch(/lost: (no heartbeat answer within the lease|heartbeat failed)/);
+      expect(existsSync(stop)).toBe(false);
+    },
+  );
 
-  it('exits 69 when the server cannot be reached and 77 when it refuses the credentials', async () => {
+  concurrentIt('exits 69 when the server cannot be reached and 77 when it refuses the credentials', async () => {
     const proxy = await TcpProxy.start();
     const deadUrl = proxy.url();
     proxy.close();
@@ -132,26 +137,29 @@ describe('dblock exec --backend postgres', () => {
     expect(refused.stderr).not.toContain('wrong@');
   });
 
-  it('passes a nested call on the same name through (verified with the server), never a stray DBLOCK_HELD', async () => {
-    const name = uniqueName('nested');
-    const nested = `'${process.execPath}' '${BIN}' exec --backend postgres --lock '${name}' --timeout 5s -- echo inner-ran`;
-    const run = await runDblock([...exec(name, '--url', postgresUrl()), '--', 'sh', '-c', nested], { env: process.env });
-    expect(run).toMatchObject({ code: 0 });
-    expect(run.stdout).toContain('inner-ran');
+  concurrentIt(
+    'passes a nested call on the same name through (verified with the server), never a stray DBLOCK_HELD',
+    async () => {
+      const name = uniqueName('nested');
+      const nested = `'${process.execPath}' '${BIN}' exec --backend postgres --lock '${name}' --timeout 5s -- echo inner-ran`;
+      const run = await runDblock([...exec(name, '--url', postgresUrl()), '--', 'sh', '-c', nested], { env: process.env });
+      expect(run).toMatchObject({ code: 0 });
+      expect(run.stdout).toContain('inner-ran');
 
-    const stop = join(tempDir(), 'stop');
-    const holder = startDblock([...exec(name), '--', ...waitingChild(stop)], { env: pgEnv() });
-    await waitForLine(holder, (line) => line.startsWith('ready'));
-    const stray = JSON.stringify([{ path: name, fd: 0, mode: 'exclusive' }]);
-    const spoofed = await runDblock([...exec(name, '--timeout', '300ms'), '--', 'true'], {
-      env: { ...pgEnv(), DBLOCK_HELD: stray },
-    });
-    expect(spoofed.code).toBe(75);
-    writeFileSync(stop, '');
-    await finished(holder);
-  });
+      const stop = join(tempDir(), 'stop');
+      const holder = startDblock([...exec(name), '--', ...waitingChild(stop)], { env: pgEnv() });
+      await waitForLine(holder, (line) => line.startsWith('ready'));
+      const stray = JSON.stringify([{ path: name, fd: 0, mode: 'exclusive' }]);
+      const spoofed = await runDblock([...exec(name, '--timeout', '300ms'), '--', 'true'], {
+        env: { ...pgEnv(), DBLOCK_HELD: stray },
+      });
+      expect(spoofed.code).toBe(75);
+      writeFileSync(stop, '');
+      await finished(holder);
+    },
+  );
 
-  it('shows the holder in dblock status: pid, host, command, since, name and fence', async () => {
+  concurrentIt('shows the holder in dblock status: pid, host, command, since, name and fence', async () => {
     const name = uniqueName('status');
     const stop = join(tempDir(), 'stop');
     const holder = startDblock([...exec(name), '--', ...waitingChild(stop)], { env: pgEnv() });
