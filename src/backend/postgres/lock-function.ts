@@ -1,11 +1,11 @@
 /**
  * The server-side function that takes a lock and records it in one round trip: write the holder row,
  * lock (try, or wait bounded by `lock_timeout`), then — only once granted — bump the name's fence
- * (exclusive). The row is written before the wait, off the hand-off path: nobody sees it before this
- * statement commits, which is after the grant (a refused try commits a row `pg_locks` never vouches
- * for, so no reader shows it). A CTE could not promise that order; plpgsql runs statement by statement.
- * Versioned in its name: an older dblock's function is never replaced under it. Its output columns are
- * r_* so they never shadow the tables' columns inside the body.
+ * (exclusive), durably. The row is written before the wait, off the hand-off path: nobody sees it
+ * before this statement commits, which is after the grant (a refused try commits a row `pg_locks`
+ * never vouches for, so no reader shows it). A CTE could not promise that order; plpgsql runs
+ * statement by statement. Versioned in its name: an older dblock's function is never replaced under
+ * it. Its output columns are r_* so they never shadow the tables' columns inside the body.
  */
 export const LOCK_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION dblock_lock_v2(p_key bigint, p_name text, p_mode text, p_pid integer,
   p_host text, p_command text, p_wait boolean, p_timeout_ms integer)
@@ -25,6 +25,8 @@ BEGIN
     RETURN;
   END IF;
   IF p_mode = 'exclusive' THEN
+    -- A fence lost in a crash would be handed out again: this commit is flushed even where commits are asynchronous.
+    IF current_setting('synchronous_commit') = 'off' THEN PERFORM set_config('synchronous_commit', 'local', true); END IF;
     INSERT INTO dblock_fence AS f (name, token) VALUES (p_name, 1)
       ON CONFLICT (name) DO UPDATE SET token = f.token + 1 RETURNING f.token INTO t;
   END IF;
