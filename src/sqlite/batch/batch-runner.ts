@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers';
 import type { SqliteConnection } from '../connection.js';
 import { type Batch, ItemFailed, type ItemStatement, runIsolated, type SavepointStatements } from './batch.js';
 import { groupSize, nothingCommitted, runGroupFast, runGroupIsolated, settleGroup } from './batch-group.js';
@@ -46,13 +47,14 @@ export class BatchRunner {
     this.#onSettled = onSettled;
   }
 
-  /** Queue a batch; it starts once the caller's synchronous code is done. */
+  /** Queue a batch; it starts once the producer yields to the event loop. */
   enqueue(batch: Batch): void {
     this.#queue.push(batch);
     if (this.#group.length === 0 && !this.#scheduled) {
-      // After the caller's synchronous code: the lock is then held for the batch, not for the caller's loop.
+      // Not a microtask: a producer awaiting `ready` runs on microtasks, so it fills every batch it can
+      // (up to capacity) first, and the hold writes them all, rather than one transaction per batch.
       this.#scheduled = true;
-      queueMicrotask(this.#runNext);
+      setImmediate(this.#runNext);
     }
   }
 

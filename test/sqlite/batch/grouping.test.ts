@@ -42,6 +42,22 @@ describe('batchWriter: batches queued behind a busy lock share one hold', () => 
     await db.close();
   });
 
+  it('lets a producer awaiting ready fill batches up to capacity before a transaction starts: one hold writes them all', async () => {
+    const { db } = await freshDatabase();
+    const writer = db.batchWriter({ statement: INSERT, bufferSize: 10, capacity: 100, flushIntervalMs: 60_000 });
+    const input = Array.from({ length: 100 }, (_, i) => `v${i}`);
+    const before = db.stats().writes;
+    for (const v of input) {
+      await writer.ready; // resolved until capacity: the producer runs on microtasks meanwhile
+      writer.write([v]).catch(() => {});
+    }
+    await writer.flush();
+    expect(await values(db)).toEqual(input);
+    // Ten batches of 10, sealed before the producer first yielded to the event loop: one transaction.
+    expect(db.stats().writes - before).toBe(1);
+    await db.close();
+  });
+
   it('writes no more than maxItems in one hold beyond the first batch, and keeps order across holds', async () => {
     groupLimits.maxItems = 5;
     const { db, path } = await freshDatabase();
