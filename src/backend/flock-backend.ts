@@ -128,7 +128,8 @@ class FlockResource implements LockResource {
         await changes.next(Math.min(pause, wait.deadline - now), wait.signal);
       }
     } finally {
-      if (doorHeld) this.#openDoor();
+      // Holding the lock, its release will wake everyone: a notice now would wake every waiter for nothing.
+      if (doorHeld) this.#openDoor(this.#mode === undefined);
     }
   }
 
@@ -152,11 +153,11 @@ class FlockResource implements LockResource {
     if (this.#turnFd !== undefined) closeSync(this.#turnFd);
   }
 
-  /** Let the door go and wake the other starving waiters, so one of them takes it at once. */
-  #openDoor(): void {
+  /** Let the door go; `wake` the other waiters when leaving without the lock (they may be kept from a free one). */
+  #openDoor(wake: boolean): void {
     if (this.#turnFd === undefined) return;
     unlock(this.#turnFd);
-    this.#announce();
+    if (wake) this.#announce();
   }
 
   /** Wake every waiter (inotify on the door file). Best effort: waiters also poll, so a failed write (full disk) only slows them. */
