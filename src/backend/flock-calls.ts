@@ -11,16 +11,18 @@ export function tryFlock(fd: number, op: 'shnb' | 'exnb'): boolean {
   // waiters woken by a release fail this try many times per hand-off.
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
+  let failure: unknown;
   try {
     fsExt.flockSync(fd, OPS[op]);
     return true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false;
-    throw fromSystemError(err, 'flock');
+    failure = err;
   } finally {
     Error.stackTraceLimit = limit;
   }
+  throw fromSystemError(failure, 'flock'); // built after the limit is back: a real failure keeps its stack for --debug
 }
 
 /** Release a flock held through `fd`. */
