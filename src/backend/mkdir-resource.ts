@@ -1,8 +1,8 @@
-import { promises as fsp, writeSync } from 'node:fs';
+import { promises as fsp, readdirSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Lockfile from 'proper-lockfile';
 import { DblockError, fromSystemError } from '../errors.js';
-import { forgetLockDir, type LockDirState, lockDirFs, releaseLockDir } from './lock-dir-fs.js';
+import { forgetLockDir, HOLDER_FILE, type LockDirState, lockDirFs, releaseLockDir } from './lock-dir-fs.js';
 import { PollSchedule, sleep } from './poll-schedule.js';
 import type { LockMode, LockResource, WaitControl } from './types.js';
 
@@ -75,6 +75,7 @@ export class MkdirResource implements LockResource {
       // proper-lockfile failed after our mkdir (its mtime probe): the directory is ours to remove.
       releaseLockDir(this.path, this.#dir);
       if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return false;
+      refuseForeignDirectory(this.path); // a stale takeover's rmdir found files: not a lock directory
       throw fromSystemError(err, `cannot take lock ${this.path}`, 'ESIDECAR');
     }
     this.#held = true;
@@ -85,6 +86,7 @@ export class MkdirResource implements LockResource {
     const next = this.#next;
     let schedule = new PollSchedule();
     let first = false;
+    refuseForeignDirectory(this.path); // waiting for somebody's own directory to go would only time out
     try {
       for (;;) {
         const remaining = wait.deadline - performance.now();
@@ -142,6 +144,22 @@ export class MkdirResource implements LockResource {
         `lost the lock ${this.path}: ${err.message} (the heartbeat failed or the lock was taken over as stale); work done since was not protected`,
         { cause: err },
       ),
+    );
+  }
+}
+
+/** Refuse a directory at the lock path holding anything but a holder record: the user's, never a lock. */
+function refuseForeignDirectory(path: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(path);
+  } catch {
+    return; // gone, or not a directory: the next try says what it is
+  }
+  if (entries.some((name) => name !== HOLDER_FILE)) {
+    throw new DblockError(
+      'EBADTARGET',
+      `cannot lock ${path}: it is a directory with files of its own, not a mkdir lock; give a path dblock can own`,
     );
   }
 }

@@ -84,12 +84,12 @@ export class Output {
 
   /** A note for a person (hidden by --quiet). */
   note(text: string): void {
-    if (!this.quiet) this.io.stderr(`dblock: ${text}\n`);
+    if (!this.quiet) this.io.stderr(`dblock: ${oneLine(text)}\n`);
   }
 
   /** Only with --verbose. */
   verbose(text: string): void {
-    if (this.flags.verbose && !this.quiet) this.io.stderr(`dblock: ${text}\n`);
+    if (this.flags.verbose && !this.quiet) this.io.stderr(`dblock: ${oneLine(text)}\n`);
   }
 
   warn(text: string): void {

@@ -44,7 +44,9 @@ export function resolveLockTarget(target: string, spec: TargetSpec = {}): LockTa
 export function refuseHardLinks(canonical: string): void {
   let links: number;
   try {
-    links = statSync(canonical).nlink;
+    const st = statSync(canonical);
+    if (st.isDirectory()) return; // a directory cannot be hard-linked: its link count is its subdirectories
+    links = st.nlink;
   } catch {
     return;
   }

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isDblockError } from '../errors.js';
+import { DblockError, isDblockError } from '../errors.js';
 import { canonicalizeTarget } from '../path/canonicalize.js';
 import { openDatabase } from '../sqlite/open-database.js';
 import type { JournalMode } from '../sqlite/options.js';
 import type { StressLock } from './options.js';
-import { STRESS_SCHEMA, STRESS_TABLE } from './table.js';
+import { STRESS_COLUMNS, STRESS_SCHEMA, STRESS_TABLE } from './table.js';
 
 /** The database a run uses, and how to clean up after it. */
 export interface StressTarget {
@@ -31,14 +31,23 @@ export function resolveStressTarget(db: string | undefined): StressTarget {
 
 /**
  * Create the stress table, emptied, in the database's current journal mode (WAL for a new file):
- * a stress run on someone's existing database must not switch its journal mode.
- * @throws DblockError ENOTDB for a file that is not SQLite
+ * a stress run on someone's existing database must not switch its journal mode. A table of the same
+ * name with other columns is the user's own: refused, and the database is left as it was.
+ * @throws DblockError ENOTDB for a file that is not SQLite, EUSAGE for a foreign `dblock_stress` table
  */
 export async function prepareStressDatabase(db: string, lock: StressLock = {}): Promise<JournalMode> {
   const journalMode = await currentJournalMode(db, lock);
   const database = await openDatabase(db, { journalMode, ...lock });
   try {
     await database.write((sqlite) => {
+      const columns = sqlite.prepare<[], { name: string }>(`PRAGMA table_info(${STRESS_TABLE})`).all();
+      const names = columns.map((c) => c.name);
+      if (names.length > 0 && names.join() !== STRESS_COLUMNS.join()) {
+        throw new DblockError(
+          'EUSAGE',
+          `${db} has its own ${STRESS_TABLE} table (columns ${names.join(', ')}): stress would empty it; use another --db`,
+        );
+      }
       sqlite.exec(STRESS_SCHEMA);
       sqlite.exec(`DELETE FROM ${STRESS_TABLE}`);
     });

@@ -5,3 +5,6 @@ export const STRESS_TABLE = 'dblock_stress';
 export const STRESS_SCHEMA = `CREATE TABLE IF NOT EXISTS ${STRESS_TABLE} (
   worker INTEGER NOT NULL, seq INTEGER NOT NULL, row INTEGER NOT NULL, at INTEGER NOT NULL
 )`;
+
+/** The columns of STRESS_TABLE, in order: a table of that name with others is somebody else's. */
+export const STRESS_COLUMNS = ['worker', 'seq', 'row', 'at'] as const;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DblockError, type LockOptions, lock, withLock } from '../../src/index.js';
@@ -193,5 +193,29 @@ describe('mkdir backend: surface', () => {
     expect((await errorOf(lock(join(dir, 'a.db'), { ...MKDIR, timeout: 0 }))).code).toBe('ESIDECAR');
     writeFileSync(join(dir, 'b.db.lock'), '\n');
     expect((await errorOf(lock(join(dir, 'b.db'), { ...MKDIR, timeout: 0 }))).code).toBe('EBACKENDMISMATCH');
+  });
+
+  it('refuses a directory of the user own at the lock path at once, fresh or old, and leaves its files', async () => {
+    const dir = tempDir();
+    const mine = join(dir, 'mine');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'keep.txt'), 'keep');
+    for (const age of [0, 3600]) {
+      const when = Date.now() / 1000 - age; // an old directory looks stale: its takeover must not touch the files
+      utimesSync(mine, when, when);
+      const err = await errorOf(lock(mine, { ...MKDIR, exact: true, timeout: '5s' }));
+      expect(err.code).toBe('EBADTARGET');
+      expect(readFileSync(join(mine, 'keep.txt'), 'utf8')).toBe('keep');
+    }
+  });
+
+  it('locks a database-style target that is a directory through its sidecar (a directory has no hard links to refuse)', async () => {
+    for (const backend of ['flock', 'mkdir'] as const) {
+      const dir = tempDir();
+      mkdirSync(join(dir, 'cache', 'sub'), { recursive: true });
+      const held = await lock(join(dir, 'cache'), { ...MKDIR, backend, timeout: 0 });
+      expect(held.lockPath).toBe(join(dir, 'cache.lock'));
+      held.release();
+    }
   });
 });

@@ -78,4 +78,16 @@ describe('text another process chose is printed escaped', () => {
     expect(run.stderr).not.toMatch(CONTROL);
     expect((JSON.parse(run.stdout) as { error: { message: string } }).error.message).toContain(odd);
   });
+
+  it('in status lines and -v notes naming a database with a newline in its name: one line per lock, escaped', async () => {
+    const { dir, env } = scratch();
+    const db = join(dir, 'a\nb.db');
+    const status = await runDblock(['status', '--db', db], { env });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(String.raw`a\nb.db.lock: free`);
+    expect(status.stdout).not.toMatch(/^b\.db/m);
+    const verbose = await runDblock(['-v', 'exec', '--db', db, '--', 'true'], { env });
+    expect(verbose.code).toBe(0);
+    expect(verbose.stderr.split('\n')).toEqual([expect.stringContaining(String.raw`a\nb.db.lock`), '']);
+  });
 });

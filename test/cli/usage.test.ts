@@ -117,4 +117,14 @@ describe('help text', () => {
     expect(tables.toString().trim().split('\n')).toEqual(['dblock_stress', 'mine']);
     expect(execFileSync('sqlite3', [db, 'SELECT v FROM mine']).toString().trim()).toBe('42');
   }, 60_000);
+
+  it('stress --db refuses a database whose dblock_stress table is the user own, and leaves it byte-for-byte', async () => {
+    const db = join(tempDir(), 'app.db');
+    execFileSync('sqlite3', [db, "CREATE TABLE dblock_stress (note TEXT); INSERT INTO dblock_stress VALUES ('keep me');"]);
+    const before = readFileSync(db);
+    const run = await runDblock(['stress', '--db', db, '--workers', '2', '--ops', '5']);
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(/^dblock: .*dblock_stress table \(columns note\).*\n$/);
+    expect(readFileSync(db).equals(before)).toBe(true);
+  }, 60_000);
 });

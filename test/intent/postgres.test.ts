@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { declareIntent } from '../../src/index.js';
+import { CONFLICT_LOG_MAX } from '../../src/intent/conflict-log.js';
 import { codeOf } from '../helpers/error-code.js';
 import { observer, postgresUrl } from '../helpers/postgres.js';
 import { BIN, finished, nextMessage, runDblock, startDblock, startFixture, waitForLine } from '../helpers/processes.js';
@@ -104,6 +105,37 @@ describe('write intents on PostgreSQL across "hosts" (real server, real processe
     expect((await runDblock(execArgs(s, ['other.txt'], '--', 'true'), onHost('ci-runner-b'))).code).toBe(0);
     child.send('exit');
   });
+
+  it('bounds the conflict log per scope: a busy scope keeps its newest entries and never pushes out another scope', async () => {
+    const quiet = scoped();
+    const busy = scoped();
+    const refuseIn = async (s: ReturnType<typeof scoped>, host: string) => {
+      const { child } = await holdOn(host, s, ['data/']);
+      expect((await runDblock(execArgs(s, ['data/a.json'], '--', 'true'), onHost('other'))).code).toBe(75);
+      child.send('exit');
+      await finished(child);
+    };
+    await refuseIn(quiet, 'quiet-host');
+    // The busy scope's history so far: more than the bound, each row a millisecond apart, all older than now.
+    const client = await observer();
+    await client.query(
+      `INSERT INTO dblock_intent_conflict (scope, at, task_id, pid, host, command, path, other_task_id, other_pid, other_host,
+         other_command, other_path, other_state, policy, outcome)
+       SELECT $1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint - 20000 - g, 'old-' || g, 1, 'h', 'c', '/p', 'o', 2,
+         'h', 'c', '/p', 'admitted', 'refuse', 'refused' FROM generate_series(1, $2::int) AS g`,
+      [busy.scope, CONFLICT_LOG_MAX + 50],
+    );
+    await refuseIn(busy, 'busy-host');
+    const count = async (s: ReturnType<typeof scoped>) =>
+      Number((await client.query('SELECT count(*) AS n FROM dblock_intent_conflict WHERE scope = $1', [s.scope])).rows[0].n);
+    expect(await count(busy)).toBe(CONFLICT_LOG_MAX);
+    const newest = await client.query(
+      'SELECT host FROM dblock_intent_conflict WHERE scope = $1 ORDER BY at DESC, id DESC LIMIT 1',
+      [busy.scope],
+    );
+    expect(newest.rows[0].host).toBe('other');
+    expect(await conflicts(quiet)).toMatchObject([{ host: 'other', otherHost: 'quiet-host', outcome: 'refused' }]);
+  }, 60_000);
 
   it('queue: waits while the other host holds the paths, starts when it ends; a timeout gives 75; both logged', async () => {
     const s = scoped();

@@ -31,6 +31,27 @@ describe('the lock wait of a command run under dblock exec (DBLOCK_WAIT_REPORT)'
     }
   });
 
+  it('a report variable naming a database or any other non-report file leaves it byte-for-byte; a report grows', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'app.db');
+    const victim = join(dir, 'victim.db');
+    execFileSync('sqlite3', [victim, 'CREATE TABLE t(x); INSERT INTO t VALUES (1);']);
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'my notes\n');
+    for (const target of [victim, notes]) {
+      const before = readFileSync(target);
+      const run = await runDblock(['exec', '--db', db, '--', 'true'], { env: { ...process.env, DBLOCK_WAIT_REPORT: target } });
+      expect(run.code).toBe(0);
+      expect(readFileSync(target).equals(before)).toBe(true);
+    }
+    const report = join(dir, 'waits.jsonl');
+    for (let i = 0; i < 2; i++) {
+      const run = await runDblock(['exec', '--db', db, '--', 'true'], { env: { ...process.env, DBLOCK_WAIT_REPORT: report } });
+      expect(run.code).toBe(0);
+    }
+    expect(readWaitReports(report)).toHaveLength(2);
+  });
+
   it('stress reads the wait from the report, whatever the human -v line says', async () => {
     // A stand-in for dblock exec whose human line is worded otherwise (and names another time).
     const dir = tempDir();

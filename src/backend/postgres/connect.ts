@@ -25,8 +25,17 @@ export function loadPg(): Promise<PgModule> {
 /** How to reach the server: the URL given, else `DBLOCK_POSTGRES_URL`, else node-postgres' own `PG*` variables. */
 export function resolvePostgresUrl(url: string | undefined): string | undefined {
   const chosen = url ?? process.env.DBLOCK_POSTGRES_URL;
-  return chosen === undefined || chosen === '' ? undefined : chosen;
+  if (chosen === undefined || chosen === '') return undefined;
+  // node-postgres reads any other string as a URL relative to "postgres://base" and reports host "base" unknown.
+  if (!URL_FORMS.test(chosen)) {
+    const from = url === undefined ? 'DBLOCK_POSTGRES_URL' : 'the PostgreSQL URL';
+    throw new DblockError('EUSAGE', `${from} is not a connection URL: write postgres://USER@HOST:PORT/DB (or socket:/DIR)`);
+  }
+  return chosen;
 }
+
+/** What node-postgres parses as a connection string: a postgres URL, a socket URL or a socket directory. */
+const URL_FORMS = /^(postgres(ql)?:\/\/|socket:|\/)/i;
 
 /** What a session is opened with. */
 export interface SessionOptions {

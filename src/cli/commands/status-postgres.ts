@@ -2,6 +2,7 @@ import type { PgHolder } from '../../backend/postgres/holders.js';
 import { postgresHolders } from '../../backend/postgres/postgres-backend.js';
 import { describeHolder } from '../../errors.js';
 import { canonicalizeTarget } from '../../path/canonicalize.js';
+import { printable } from '../../util/printable.js';
 import type { CommandContext } from '../command-spec.js';
 import type { TargetFlags } from '../target-options.js';
 
@@ -14,7 +15,7 @@ export async function runPostgresStatus(ctx: CommandContext, flags: TargetFlags)
   const holders = await postgresHolders(name, { url: flags.url });
   const json = holders.map((h) => ({ ...h, fence: h.fence?.toString() ?? null }));
   const lines =
-    holders.length === 0 ? [name === undefined ? 'no dblock locks held' : `${name}: free`] : holders.map(formatHolder);
+    holders.length === 0 ? [name === undefined ? 'no dblock locks held' : `${printable(name)}: free`] : holders.map(formatHolder);
   const state = stateOf(holders);
   ctx.out.result({ backend: 'postgres', name: name ?? null, state, holders: json }, lines.join('\n'));
   return state;
@@ -31,5 +32,5 @@ function formatHolder(h: PgHolder): string {
       ? `server session ${h.backendPid} (no holder record)`
       : describeHolder({ pid: h.pid, host: h.host ?? '?', command: h.command ?? '', since: h.since });
   const fence = h.fence === undefined ? '' : ` fence ${h.fence}`;
-  return `${h.name}: ${h.mode} by ${who}${fence}`;
+  return `${printable(h.name)}: ${h.mode} by ${who}${fence}`; // a name is any string: one visible line
 }

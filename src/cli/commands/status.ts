@@ -10,6 +10,7 @@ import { type HolderRecord, readHolder } from '../../lock/holder-record.js';
 import { parseStale } from '../../options.js';
 import { describeFilesystem } from '../../path/fs-type.js';
 import { resolveLockTarget } from '../../path/sidecar-path.js';
+import { printable } from '../../util/printable.js';
 import { isAlive } from '../../util/process-tree.js';
 import type { CommandContext } from '../command-spec.js';
 import { describeFdHolders, type FdHolder, flockHolders } from '../lock-holders.js';
@@ -133,14 +134,15 @@ function formatStatus(status: LockStatus): string {
 }
 
 function formatState(status: LockStatus): string {
+  const lockPath = printable(status.lockPath); // a path with a newline or an escape stays one visible line
   switch (status.state) {
     case 'absent':
-      return `${status.lockPath}: free (no sidecar yet)`;
+      return `${lockPath}: free (no sidecar yet)`;
     case 'free':
-      return `${status.lockPath}: free`;
+      return `${lockPath}: free`;
     case 'shared':
-      return `${status.lockPath}: held shared`;
+      return `${lockPath}: held shared`;
     case 'exclusive':
-      return `${status.lockPath}: held exclusive${status.holder === null ? ' (no holder record: e.g. flock(1))' : ` by ${describeHolder(status.holder)}`}`;
+      return `${lockPath}: held exclusive${status.holder === null ? ' (no holder record: e.g. flock(1))' : ` by ${describeHolder(status.holder)}`}`;
   }
 }

@@ -7,7 +7,7 @@ import { BACKEND, LOCK_DIR, reportOption, URL } from '../shared-options.js';
 export const STRESS_OPTIONS: readonly OptionSpec[] = [
   {
     flags: '--db <path>',
-    description: `the database to stress: the run writes a ${STRESS_TABLE} table in it (created, emptied first, left there)`,
+    description: `the database to stress: the run writes a ${STRESS_TABLE} table in it (created, emptied first, left there; a table of that name with other columns is refused)`,
     defaultText: 'a fresh temporary one, removed afterwards',
   },
   { flags: '-n, --workers <n>', description: 'worker processes', defaultText: String(DEFAULTS.stressWorkers) },

@@ -107,10 +107,13 @@ export class PgAdmissionTx implements AdmissionTx {
         [this.#scope, ...conflictValues(this.now, sub, seq, c, outcome)],
       );
     }
-    // The log keeps the most recent conflicts only (ids are shared by every scope: a bound, not a count).
-    this.#add('DELETE FROM dblock_intent_conflict WHERE id <= (SELECT max(id) FROM dblock_intent_conflict) - $1', [
-      CONFLICT_LOG_MAX,
-    ]);
+    // Each scope keeps its own most recent conflicts: a busy scope must not push out another's history.
+    // By time on the (scope, at) index: entries logged in the same millisecond as the cut may stay.
+    this.#add(
+      `DELETE FROM dblock_intent_conflict WHERE scope = $1 AND at < (
+         SELECT at FROM dblock_intent_conflict WHERE scope = $1 ORDER BY at DESC OFFSET $2 LIMIT 1)`,
+      [this.#scope, CONFLICT_LOG_MAX - 1],
+    );
   }
 
   settleConflicts(seq: number, outcome: string, waitedMs: number | null): void {
