@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, readSync, statSync, writeSync } from 'node:fs';
 import { ancestors } from '../util/process-tree.js';
 import { ChangeSignal } from './change-signal.js';
 import { proveExclusion } from './exclusion-check.js';
@@ -158,6 +158,18 @@ class FlockResource implements LockResource {
   writeRecord(record: Buffer): void {
     if (this.#recordFd === undefined) return;
     writeSync(this.#recordFd, record, 0, record.length, 0);
+  }
+
+  readRecord(): Buffer | undefined {
+    // The own sidecar holds the record, unless a `--lock` user of the same file wrote `<lock>.holder`:
+    // then, and for a lock file the user named, the backend compares both files by age.
+    if (this.#recordFd !== this.fd || existsSync(this.path + HOLDER_SUFFIX)) return flockBackend.readRecord(this.path);
+    const buf = Buffer.allocUnsafe(RECORD_READ_MAX);
+    try {
+      return buf.subarray(0, readSync(this.fd, buf, 0, buf.length, 0));
+    } catch {
+      return undefined;
+    }
   }
 
   close(): void {
