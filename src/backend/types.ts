@@ -90,6 +90,11 @@ export interface LockResource {
   release(): void;
   /** Write the advisory holder record (ignored when the resource is read-only). */
   writeRecord(record: Buffer): void;
+  /**
+   * Read the current holder record through the descriptors already open, when the backend can (the
+   * backend's `readRecord` opens files: a contended acquisition reads the record once per wait).
+   */
+  readRecord?(): Buffer | undefined;
   /** Let go of descriptors and watches; only called when the lock is neither held nor waited for. */
   close(): void;
   /**

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,10 @@ export interface TestPostgres {
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
+  /** Ends the server as `pg_ctl stop -m immediate` does (SIGQUIT): no shutdown checkpoint, like a crash. */
+  crash(): Promise<void>;
+  /** Starts it again on the same data directory and port (crash recovery runs first). */
+  restart(): Promise<void>;
 }
 
 /** Asks the kernel for a free loopback port (closed again before postgres binds it). */
@@ -74,6 +79,16 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     async stop() {
       await server.stop();
       rmSync(parent, { recursive: true, force: true });
+    },
+    async crash() {
+      const postmaster = (server as unknown as { process?: ChildProcess }).process;
+      if (postmaster === undefined || postmaster.exitCode !== null) return;
+      const exited = new Promise((resolve) => postmaster.once('exit', resolve));
+      postmaster.kill('SIGQUIT');
+      await exited;
+    },
+    async restart() {
+      await server.start();
     },
   };
 }

@@ -29,6 +29,11 @@ async function uncontended(dir: string, { quick, log }: Options): Promise<BenchT
     fsExt.flockSync(fd, 'un');
   });
   const ours = await perOpMicros(7, n, async () => (await lock(target)).release());
+  const rawCpu = await cpuMicros(7, n, () => {
+    fsExt.flockSync(fd, 'exnb');
+    fsExt.flockSync(fd, 'un');
+  });
+  const oursCpu = await cpuMicros(7, n, async () => (await lock(target)).release());
   const asyncFlock = await perOpMicros(5, n / 10, async () => {
     await new Promise<void>((resolve, reject) => fsExt.flock(fd, 'ex', (err) => (err ? reject(err) : resolve())));
     fsExt.flockSync(fd, 'un');
@@ -38,15 +43,30 @@ async function uncontended(dir: string, { quick, log }: Options): Promise<BenchT
   const proper = await perOpMicros(5, quick ? 20 : 200, async () => (await lockfile.lock(plFile, { realpath: false }))());
   return {
     title: 'Uncontended acquire + release (µs, median of batches)',
-    columns: ['strategy', 'µs/op', 'vs raw flockSync'],
+    columns: ['strategy', 'µs/op', 'vs raw flockSync', 'CPU µs/op'],
     rows: [
-      ['raw fs-ext flockSync (exnb + un)', num(raw, 2), times(1)],
-      ['dblock lock() + release()', num(ours, 2), times(ours / raw)],
-      ['fs-ext async flock (threadpool)', num(asyncFlock, 2), times(asyncFlock / raw)],
-      ['proper-lockfile lock + unlock', num(proper, 1), times(proper / raw, 0)],
+      ['raw fs-ext flockSync (exnb + un)', num(raw, 2), times(1), num(rawCpu, 2)],
+      ['dblock lock() + release()', num(ours, 2), times(ours / raw), num(oursCpu, 2)],
+      ['fs-ext async flock (threadpool)', num(asyncFlock, 2), times(asyncFlock / raw), ''],
+      ['proper-lockfile lock + unlock', num(proper, 1), times(proper / raw, 0), ''],
     ],
-    notes: ['dblock = door try + lock try + door release + holder-record pwrite, then unlock + release-notice pwrite.'],
+    notes: [
+      'dblock = door try + lock try + door release + holder-record pwrite, then unlock + release-notice pwrite.',
+      'CPU µs/op: process CPU time instead of wall-clock, so other load on the machine does not inflate it.',
+    ],
   };
+}
+
+/** Like perOpMicros, in CPU time of this process (user + system): what an op costs, not how long it waited for a core. */
+async function cpuMicros(batches: number, size: number, op: () => unknown): Promise<number> {
+  const samples: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const before = process.cpuUsage();
+    for (let i = 0; i < size; i++) await op();
+    const used = process.cpuUsage(before);
+    samples.push((used.user + used.system) / size);
+  }
+  return median(samples);
 }
 
 async function contended(dir: string, { quick, log }: Options): Promise<BenchTable[]> {
@@ -78,18 +98,32 @@ async function contended(dir: string, { quick, log }: Options): Promise<BenchTab
         num(r.p99 * 1000, 0),
         num(r.max, 1),
         num(r.fairness),
+        num(r.cpuUsPerOp, 0),
+        num(r.sleepsPerOp),
+        num(r.repeat),
       ]);
     }
     const base = runs.raw;
     const ours = runs.flock;
     tables.push({
       title: `8 processes contending, ${regime.name} (${ms / 1000}s each)`,
-      columns: ['strategy', 'ops/s', 'wait p50 µs', 'wait p99 µs', 'wait max ms', 'fairness min/max'],
+      columns: [
+        'strategy',
+        'ops/s',
+        'wait p50 µs',
+        'wait p99 µs',
+        'wait max ms',
+        'fairness min/max',
+        'CPU µs/op',
+        'sleeps/op',
+        'same holder again',
+      ],
       rows,
       notes:
         base && ours
           ? [
               `dblock/raw: throughput ${fmt(ours.opsPerSec / base.opsPerSec)}×, p99 ${fmt(ours.p99 / base.p99)}×, fairness ${fmt(ours.fairness)} vs ${fmt(base.fairness)}`,
+              'CPU µs/op: CPU time of all workers per op (what waiting costs, barely moved by other load on the machine). sleeps/op: wake-ups per op, the herd a hand-off wakes (fewer on a busy machine, where waiters are still runnable at the next notice). Same holder again: the share of acquisitions that barged.',
             ]
           : [],
     });

@@ -1,4 +1,4 @@
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import fsExt from 'fs-ext';
 import type { BackendName } from '../backend/types.js';
 import { lock } from '../lock/acquire.js';
@@ -23,8 +23,29 @@ function spin(us: number): void {
   while (process.hrtime.bigint() < end);
 }
 
-async function runLoop(): Promise<{ ops: number; waits: number[] }> {
+/** Times this thread went to sleep (Linux; 0 elsewhere): each is one wake-up, robust to machine load. */
+function sleeps(): number {
+  try {
+    return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync('/proc/thread-self/status', 'latin1'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** A worker's report: ops, lock waits (ms), CPU µs and sleeps spent, and when each acquisition happened (ms since epoch). */
+export interface WorkerReport {
+  ops: number;
+  waits: number[];
+  cpuUs: number;
+  sleeps: number;
+  acquiredAt: number[];
+}
+
+async function runLoop(): Promise<WorkerReport> {
   const waits: number[] = [];
+  const acquiredAt: number[] = [];
+  const cpuBefore = process.cpuUsage();
+  const sleepsBefore = sleeps();
   const stop = performance.now() + Number(durationMs);
   const fd = strategy === 'raw' ? openSync(`${target}.lock`, 'a') : -1;
   let ops = 0;
@@ -33,18 +54,21 @@ async function runLoop(): Promise<{ ops: number; waits: number[] }> {
     if (strategy === 'raw') {
       fsExt.flockSync(fd, 'ex'); // blocking in the main thread: the plain flock(2) baseline
       waits.push(performance.now() - asked);
+      acquiredAt.push(performance.timeOrigin + performance.now());
       spin(Number(holdUs));
       fsExt.flockSync(fd, 'un');
     } else {
       const held = await lock(target, { backend: strategy, timeout: 'inf' });
       waits.push(performance.now() - asked);
+      acquiredAt.push(performance.timeOrigin + performance.now());
       spin(Number(holdUs));
       held.release();
     }
     ops += 1;
     if (Number(gapUs) > 0) sleep(Number(gapUs));
   }
-  return { ops, waits };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { ops, waits, cpuUs: cpu.user + cpu.system, sleeps: sleeps() - sleepsBefore, acquiredAt };
 }
 
 process.send?.({ ready: true });

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type LockBackend, type LockMode, RECORD_SIZE } from '../backend/types.js';
+import { type LockBackend, type LockMode, type LockResource, RECORD_SIZE } from '../backend/types.js';
 import { VERSION } from '../version.js';
 
 /** Advisory: who took an exclusive lock. Liveness is always the OS lock, never this record. */
@@ -112,4 +112,14 @@ function unlessStale(record: HolderRecord | undefined): HolderRecord | undefined
  */
 export function readHolder(backend: LockBackend, lockPath: string): HolderRecord | undefined {
   return unlessStale(parseHolderRecord(backend.readRecord(lockPath)));
+}
+
+/** {@link readHolder} through an open resource's descriptors when it can read its record itself. */
+export function readHolderThrough(
+  resource: LockResource | undefined,
+  backend: LockBackend,
+  lockPath: string,
+): HolderRecord | undefined {
+  if (resource?.readRecord === undefined) return readHolder(backend, lockPath);
+  return unlessStale(parseHolderRecord(resource.readRecord()));
 }

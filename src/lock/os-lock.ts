@@ -1,6 +1,6 @@
 import type { LockMode, LockResource, WaitControl } from '../backend/types.js';
 import { boundedWait } from '../util/bounded-wait.js';
-import { type HolderRecord, HolderRecordWriter, readHolder } from './holder-record.js';
+import { type HolderRecord, HolderRecordWriter, readHolderThrough } from './holder-record.js';
 import type { PathState } from './path-state.js';
 
 /** The OS-level result: held or not, and the holder record seen if we had to wait. */
@@ -138,7 +138,7 @@ export function releaseOs(state: PathState): void {
 }
 
 export function currentHolder(state: PathState): HolderRecord | undefined {
-  return readHolder(state.backend, state.lockPath);
+  return readHolderThrough(state.resource, state.backend, state.lockPath);
 }
 
 /** A signal that aborts with ECOMPROMISED if this acquisition's lock is lost (backends that can lose one). */

@@ -1,4 +1,4 @@
-import { DblockError } from '../errors.js';
+import { DblockError, isDblockError } from '../errors.js';
 import { type BusyPhase, type RetryControl, retryAfterBusy } from './busy-retry.js';
 import { isBusy, type SqliteConnection, type SqliteStatement } from './connection.js';
 import { assertCommitted } from './invariant.js';
@@ -116,7 +116,21 @@ export class Transactor {
 
   #committed<T>(result: T, pageCount: number, pageSize: number): T {
     this.stats.writes += 1;
-    if (this.rollbackJournal) assertCommitted(this.#path, pageCount, pageSize, () => this.#stillRollback());
+    if (this.rollbackJournal) {
+      try {
+        assertCommitted(this.#path, pageCount, pageSize, () => this.#stillRollback());
+      } catch (err) {
+        if (isDblockError(err)) throw err;
+        // A SQLite error here must not read as "nothing committed": a caller could write it all again.
+        throw new DblockError(
+          'EINVARIANT',
+          `committed on ${this.#path}, but the check after COMMIT failed: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
     return result;
   }
 

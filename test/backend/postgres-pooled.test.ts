@@ -22,6 +22,17 @@ describe('a transaction-pooling proxy in front of the server (the second query r
     held.release();
   });
 
+  it('lock() refuses a session that changes after a first hold (its prepared lock statement is gone there)', async () => {
+    // Handshake, pg_backend_pid(), the lock call and the unlock reach one session; the next lock call another.
+    const proxy = await PoolingProxy.start(undefined, 3);
+    const name = unique('pooled-later');
+    const options = { backend: 'postgres' as const, url: proxy.url(), exact: true, timeout: '5s' };
+    (await lock(name, options)).release();
+    expect(await codeOf(lock(name, options))).toBe('EBACKENDPOOLED');
+    const held = await lock(name, { backend: 'postgres', url: postgresUrl(), exact: true, timeout: 0 });
+    held.release();
+  });
+
   it('dblock exec refuses it (exit 69, one line) before CMD runs: for a lock and for a write intent', async () => {
     const proxy = await PoolingProxy.start();
     const dir = tempDir();

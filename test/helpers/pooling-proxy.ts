@@ -16,9 +16,10 @@ function* messageTypes(buffer: Buffer): Generator<{ type: string; end: number }>
 
 /**
  * What a transaction-pooling proxy (PgBouncer `pool_mode = transaction`) does to a client, for real:
- * the client's handshake and first query reach one server session; from its second query on, every
- * byte goes to another, already authenticated server session (so `pg_backend_pid()` changes and
- * session state such as an advisory lock stays behind on the first one).
+ * the client's handshake and first query (or first `firstQueries`) reach one server session; from the
+ * next query on, every byte goes to another, already authenticated server session (so
+ * `pg_backend_pid()` changes and session state such as an advisory lock or a prepared statement stays
+ * behind on the first one).
  */
 export class PoolingProxy {
   readonly #server: Server;
@@ -26,17 +27,17 @@ export class PoolingProxy {
   readonly #clients = new Set<pg.Client>();
   port = 0;
 
-  private constructor(target: { host: string; port: number }) {
+  private constructor(target: { host: string; port: number }, firstQueries: number) {
     this.#server = createServer((client) => {
       client.pause();
       this.#track(client);
-      this.#serve(client, target).catch(() => client.destroy());
+      this.#serve(client, target, firstQueries).catch(() => client.destroy());
     });
   }
 
   /** A proxy in front of the run's server; closed after the test. */
-  static async start(url = postgresUrl()): Promise<PoolingProxy> {
-    const proxy = new PoolingProxy(upstreamOf(url));
+  static async start(url = postgresUrl(), firstQueries = 1): Promise<PoolingProxy> {
+    const proxy = new PoolingProxy(upstreamOf(url), firstQueries);
     proxy.port = await listenLocally(proxy.#server);
     afterThisTest(() => proxy.close());
     return proxy;
@@ -53,7 +54,7 @@ export class PoolingProxy {
     for (const c of this.#clients) c.end().catch(() => {});
   }
 
-  async #serve(client: Socket, target: { host: string; port: number }): Promise<void> {
+  async #serve(client: Socket, target: { host: string; port: number }, firstQueries: number): Promise<void> {
     // The second server session, authenticated by node-postgres, then used as a raw byte stream.
     const spare = new pg.Client({ connectionString: postgresUrl() });
     spare.on('error', () => {});
@@ -65,7 +66,7 @@ export class PoolingProxy {
     const first = connect(target.port, target.host);
     this.#track(first);
     let upstream: Socket = first;
-    let ready = 0; // ReadyForQuery messages from the first session: after the handshake, then after the first query
+    let ready = 0; // ReadyForQuery messages from the first session: after the handshake, then after each query
     let pending = Buffer.alloc(0);
     first.on('data', (chunk: Buffer) => {
       if (upstream !== first) return;
@@ -77,7 +78,7 @@ export class PoolingProxy {
         if (type === 'Z') ready += 1;
       }
       pending = pending.subarray(consumed);
-      if (ready >= 2) upstream = second; // the next transaction goes to another server session
+      if (ready >= 1 + firstQueries) upstream = second; // the next transaction goes to another server session
     });
     second.on('data', (chunk: Buffer) => {
       if (upstream === second) client.write(chunk);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { lock } from '../../src/index.js';
 import { nextMessage, runDblock, startDblock, startFixture, waitForLine } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -13,6 +13,24 @@ function userFile(dir: string, name = 'big.txt'): string {
   const path = join(dir, name);
   writeFileSync(path, NUMBERS);
   return path;
+}
+
+/** Whether this process has an inotify watch on `path` (Linux: listed in the inotify descriptor's fdinfo). */
+function watchedHere(path: string): boolean {
+  let ino: string;
+  try {
+    ino = statSync(path).ino.toString(16);
+  } catch {
+    return false;
+  }
+  return readdirSync('/proc/self/fd').some((fd) => {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) !== 'anon_inode:inotify') return false;
+      return readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').includes(` ino:${ino} `);
+    } catch {
+      return false;
+    }
+  });
 }
 
 describe('a lock file the user names (--lock FILE, exact)', () => {
@@ -70,5 +88,31 @@ describe('a lock file the user names (--lock FILE, exact)', () => {
     const status = await runDblock(['status', '--lock', file]);
     expect(status.stdout).toMatch(/held exclusive by pid \d+ "nightly report"/);
     expect(readFileSync(file, 'utf8')).toBe(NUMBERS);
+  });
+
+  it('names the holder of the same file however each side spells it: --lock FILE (record beside it) or the database', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'app.db');
+    // A database user first, so the sidecar holds an old record of its own.
+    (await lock(db)).release();
+    const holder = startFixture('hold-lock', [`${db}.lock`, '{"exact":true,"command":"nightly report"}']);
+    expect(await nextMessage(holder)).toMatchObject({ ready: true });
+    const err = await lock(db, { timeout: 0 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ELOCKTIMEOUT', holder: { command: 'nightly report' } });
+    holder.send('exit');
+  });
+
+  it('a waiter learns who it waited for, read from the holder record', async () => {
+    const db = join(tempDir(), 'app.db');
+    const holder = startFixture('hold-lock', [db, '{"command":"slow migration"}']);
+    const ready = await nextMessage<{ ready: boolean; pid: number }>(holder);
+    const waiting = lock(db, { timeout: '30s' });
+    // The waiter watches the door file once its first try has failed: release only then.
+    await vi.waitFor(() => expect(watchedHere(`${db}.lock.turn`)).toBe(true), { timeout: 20_000, interval: 5 });
+    holder.send('release');
+    const held = await waiting;
+    expect(held.waitedFor).toMatchObject({ pid: ready.pid, command: 'slow migration' });
+    held.release();
+    holder.send('exit');
   });
 });

@@ -4,6 +4,9 @@ import type { SqlClient } from './schema.js';
 
 /** Structural view of a node-postgres `Client` (pg stays a lazily loaded, optional-at-start-up module). */
 export interface PgClient extends SqlClient {
+  /** A named statement: parsed and planned on its first use in the session, then only bound and run. */
+  query<R = Record<string, unknown>>(config: { name: string; text: string; values?: unknown[] }): Promise<{ rows: R[] }>;
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
   connect(): Promise<void>;
   end(): Promise<void>;
   on(event: 'error', listener: (err: Error) => void): unknown;

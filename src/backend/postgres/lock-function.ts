@@ -1,15 +1,21 @@
 /**
- * The server-side function that takes a lock and records it in one round trip: lock (try, or wait
- * bounded by `lock_timeout`), then — only once granted, and in that order — bump the name's fence
- * (exclusive) and write the holder row. A CTE could not promise that order; plpgsql runs statement by
- * statement. Versioned in its name: an older dblock's function is never replaced under it. Its output
- * columns are r_* so they never shadow the tables' columns inside the body.
+ * The server-side function that takes a lock and records it in one round trip: write the holder row,
+ * lock (try, or wait bounded by `lock_timeout`), then — only once granted — bump the name's fence
+ * (exclusive), durably. The row is written before the wait, off the hand-off path: nobody sees it
+ * before this statement commits, which is after the grant (a refused try commits a row `pg_locks`
+ * never vouches for, so no reader shows it). A CTE could not promise that order; plpgsql runs
+ * statement by statement. Versioned in its name: an older dblock's function is never replaced under
+ * it. Its output columns are r_* so they never shadow the tables' columns inside the body.
  */
-export const LOCK_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION dblock_lock_v1(p_key bigint, p_name text, p_mode text, p_pid integer,
+export const LOCK_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION dblock_lock_v2(p_key bigint, p_name text, p_mode text, p_pid integer,
   p_host text, p_command text, p_wait boolean, p_timeout_ms integer)
 RETURNS TABLE (r_ok boolean, r_fence text, r_pid integer) LANGUAGE plpgsql AS $fn$
 DECLARE t bigint;
 BEGIN
+  INSERT INTO dblock_holder AS h (backend_pid, lock_key, name, mode, pid, host, command, since)
+    VALUES (pg_backend_pid(), p_key, p_name, p_mode, p_pid, p_host, p_command, now())
+    ON CONFLICT (backend_pid) DO UPDATE SET lock_key = EXCLUDED.lock_key, name = EXCLUDED.name, mode = EXCLUDED.mode,
+      pid = EXCLUDED.pid, host = EXCLUDED.host, command = EXCLUDED.command, since = EXCLUDED.since;
   IF p_wait THEN
     -- Local to this statement's transaction: the session's own setting is left alone.
     PERFORM set_config('lock_timeout', p_timeout_ms::text, true);
@@ -19,17 +25,20 @@ BEGIN
     RETURN;
   END IF;
   IF p_mode = 'exclusive' THEN
+    -- A fence lost in a crash would be handed out again: this commit is flushed even where commits are asynchronous.
+    IF current_setting('synchronous_commit') = 'off' THEN PERFORM set_config('synchronous_commit', 'local', true); END IF;
     INSERT INTO dblock_fence AS f (name, token) VALUES (p_name, 1)
       ON CONFLICT (name) DO UPDATE SET token = f.token + 1 RETURNING f.token INTO t;
   END IF;
-  INSERT INTO dblock_holder AS h (backend_pid, lock_key, name, mode, pid, host, command, since, fence)
-    VALUES (pg_backend_pid(), p_key, p_name, p_mode, p_pid, p_host, p_command, now(), t)
-    ON CONFLICT (backend_pid) DO UPDATE SET lock_key = EXCLUDED.lock_key, name = EXCLUDED.name, mode = EXCLUDED.mode,
-      pid = EXCLUDED.pid, host = EXCLUDED.host, command = EXCLUDED.command, since = EXCLUDED.since, fence = EXCLUDED.fence;
   RETURN QUERY SELECT true, t::text, pg_backend_pid();
 END
 $fn$;`;
 
-/** One call: parameters key, name, mode, pid, host, command, wait, timeout ms (0 = none). */
-export const LOCK_CALL_SQL =
-  'SELECT r_ok AS ok, r_fence AS fence, r_pid AS backend_pid FROM dblock_lock_v1($1::bigint, $2, $3, $4, $5, $6, $7, $8)';
+/**
+ * One call: parameters key, name, mode, pid, host, command, wait, timeout ms (0 = none). A named
+ * statement: parsed and planned once per session, then only bound and run.
+ */
+export const LOCK_CALL = {
+  name: 'dblock_lock_v2',
+  text: 'SELECT r_ok AS ok, r_fence AS fence, r_pid AS backend_pid FROM dblock_lock_v2($1::bigint, $2, $3, $4, $5, $6, $7, $8)',
+} as const;

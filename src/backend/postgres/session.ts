@@ -3,14 +3,16 @@ import { hostName } from '../../util/host-name.js';
 import type { LockMode, WaitControl } from '../types.js';
 import { connectError, openSession, type PgClient, type SessionOptions } from './connect.js';
 import { LeaseWatch, type LossReason } from './lease-watch.js';
-import { LOCK_CALL_SQL } from './lock-function.js';
+import { LOCK_CALL } from './lock-function.js';
 import { type LockKey, lockKeyOf } from './lock-key.js';
-import { LOCK_SQL } from './lock-sql.js';
+import { LOCK_SQL, UNLOCK } from './lock-sql.js';
 import { FUNCTION_MISSING, withSchema } from './schema.js';
 import { withinWait } from './wait-cut.js';
 
 /** SQLSTATE lock_not_available: `lock_timeout` ran out while waiting in the server. */
 const LOCK_NOT_AVAILABLE = '55P03';
+/** SQLSTATE invalid_sql_statement_name: a statement this session prepared is gone, so another session answered. */
+const STATEMENT_GONE = '26000';
 
 interface LockRow {
   ok: boolean;
@@ -96,7 +98,7 @@ export class PgLockSession {
     const params = [this.#key.key, this.name, mode, holder.pid, hostName(), holder.command, wait !== undefined];
     params.push(finite ? Math.max(1, Math.ceil(remaining)) : 0);
     const sentAt = performance.now();
-    const call = (): Promise<{ rows: LockRow[] }> => this.#client.query<LockRow>(LOCK_CALL_SQL, params);
+    const call = (): Promise<{ rows: LockRow[] }> => this.#client.query<LockRow>({ ...LOCK_CALL, values: params });
     let row: LockRow | undefined;
     try {
       row = (await withinWait(withSchema(this.#client, call, FUNCTION_MISSING), wait, remaining, this.#cut))?.rows[0];
@@ -107,6 +109,7 @@ export class PgLockSession {
       if (this.#closedByCut) return false;
       const state = (err as { code?: unknown }).code;
       if (typeof state !== 'string' || !/^[0-9A-Z]{5}$/.test(state)) throw connectError(err, undefined);
+      if (state === STATEMENT_GONE) throw this.#pooled();
       throw new DblockError(
         'EUNAVAILABLE',
         `postgres: taking lock "${this.name}" failed: ${(err as Error).message} (SQLSTATE ${state})`,
@@ -119,10 +122,7 @@ export class PgLockSession {
     if (!row.ok) return false;
     if (row.backend_pid !== this.#backendPid) {
       this.close();
-      throw new DblockError(
-        'EBACKENDPOOLED',
-        `postgres: the session for lock "${this.name}" changed under us (a transaction-pooling proxy such as PgBouncer?); connect directly or through a session pool`,
-      );
+      throw this.#pooled();
     }
     this.#mode = mode;
     this.#fence = row.fence === null ? undefined : BigInt(row.fence);
@@ -130,6 +130,13 @@ export class PgLockSession {
     // A held lock must not keep the process alive, as with flock; the heartbeat still runs while it lives.
     this.#idle();
     return true;
+  }
+
+  #pooled(): DblockError {
+    return new DblockError(
+      'EBACKENDPOOLED',
+      `postgres: the session for lock "${this.name}" changed under us (a transaction-pooling proxy such as PgBouncer?); connect directly or through a session pool`,
+    );
   }
 
   /** The fencing token of the current exclusive hold. */
@@ -150,7 +157,7 @@ export class PgLockSession {
       await withinWait(this.#client.query(`SET lock_timeout = ${lockTimeout}`), wait, remaining, this.#cut);
       const got = await withinWait(this.#client.query(LOCK_SQL.wait[mode], [this.#key.key]), wait, remaining, this.#cut);
       if (got === undefined || this.#closed) return false;
-      await this.#client.query(LOCK_SQL.unlock[mode], [this.#key.key]);
+      await this.#client.query({ ...UNLOCK[mode], values: [this.#key.key] });
       return true;
     } catch (err) {
       if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE || this.#closed) return false;
@@ -184,7 +191,7 @@ export class PgLockSession {
     const mode = this.#mode;
     this.#mode = undefined;
     if (this.#closed || mode === undefined) return;
-    this.#client.query(LOCK_SQL.unlock[mode], [this.#key.key]).catch(() => this.close());
+    this.#client.query({ ...UNLOCK[mode], values: [this.#key.key] }).catch(() => this.close());
     this.#idle();
   }
 

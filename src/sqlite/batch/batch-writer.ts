@@ -29,22 +29,24 @@ const capture = (resolve: () => void, reject: (err: unknown) => void): void => {
 const RESOLVED = Promise.resolve();
 
 /**
- * Buffers writes and commits them in batches, one `db.write` transaction per batch (async
- * batching). Create it with `db.batchWriter(options)`.
+ * Buffers writes and commits them in batches through `db.write` (async batching). Create it with
+ * `db.batchWriter(options)`.
  *
  * - `write(item)` returns a promise that settles when the item's batch commits, or rejects.
  * - A batch is flushed when it holds `bufferSize` items, `flushIntervalMs` after its first item,
  *   when `capacity` is reached, on `flush()`/`close()`, when the event loop runs dry
  *   (`beforeExit`), and on SIGINT/SIGTERM (then the signal is re-raised).
- * - Batches commit one after another in write order; the lock is held only for a batch.
- * - **When an item fails** (a constraint, a bad parameter, a throwing function item), the batch
- *   rolls back and is rerun with each item in its own savepoint: only the bad item rejects, with
- *   its own error, and the others commit. So function items may run twice: keep their effects in
- *   the database. A failure that is not an item's (lock timeout, SQLITE_BUSY past the deadline,
- *   disk full) rejects every item of the batch with that error; so does EINVARIANT, raised after
- *   a commit that is durable (the rows are there, the file needs `dblock check`).
- *
- * Nothing is dropped silently: a rejection nobody handles is an `unhandledRejection`.
+ * - Batches commit in write order. A transaction starts once the producer yields to the event loop,
+ *   and takes every batch sealed by the time it holds the lock (at most 10,000 items or 20 ms of
+ *   writing; never more than `capacity`): one lock hand-off and one COMMIT for all of them.
+ * - **When an item fails** (a constraint, a bad parameter, a throwing function item), the
+ *   transaction rolls back and is rerun with each item in its own savepoint: only the bad item
+ *   rejects, with its own error, and the others commit. So function items may run twice: keep
+ *   their effects in the database. A failure that is not an item's (lock timeout, SQLITE_BUSY past
+ *   the deadline, disk full) fails a batch only of its own (batches that shared the transaction run
+ *   again alone; a batch alone rejects every item with it). EINVARIANT, raised after a durable
+ *   commit (the rows are there, the file needs `dblock check`), rejects the transaction's items.
+ *   Nothing is dropped silently: a rejection nobody handles is an `unhandledRejection`.
  *
  * **When the process ends.** The queue is flushed when the event loop runs dry and on SIGINT/SIGTERM
  * (as above). On `process.exit()` and after an uncaught exception the event loop is gone, so the
@@ -52,8 +54,8 @@ const RESOLVED = Promise.resolve();
  * Node's `exit` event: the lock is tried for at most 1 s (never past the database's `timeout`),
  * blocking the main thread meanwhile. If it cannot be had (another process holds it that long, the
  * mkdir backend, a transaction of this handle still waiting for its COMMIT), those items are lost
- * and one line on stderr says how many and why. SIGKILL loses whatever is not committed. To be sure,
- * `await writer.close()` (or `flush()`) before calling `process.exit()`.
+ * and one line on stderr says how many and why. SIGKILL loses whatever is not committed (all of the
+ * transaction in flight). To be sure, `await writer.close()` (or `flush()`) before `process.exit()`.
  * @example
  * await using log = db.batchWriter({ statement: 'INSERT INTO turns (run, n, body) VALUES (?, ?, ?)' });
  * log.write([runId, 1, body]).catch(report);             // returns at once; commits within 500 ms

@@ -49,10 +49,13 @@ export class Batch {
     for (const reject of this.rejects) reject(err);
   }
 
-  /** Settle each item from the isolated pass: the failed ones reject with their own error. */
-  settleEach(failures: ReadonlyMap<number, unknown>): void {
+  /**
+   * Settle each item from the isolated pass: the failed ones reject with their own error. Item `i`
+   * is `offset + i` in `failures` (the batch's place in its transaction).
+   */
+  settleEach(failures: ReadonlyMap<number, unknown>, offset = 0): void {
     for (let i = 0; i < this.items.length; i++) {
-      if (failures.has(i)) this.rejects[i]?.(failures.get(i));
+      if (failures.has(offset + i)) this.rejects[i]?.(failures.get(offset + i));
       else this.resolves[i]?.();
     }
   }
