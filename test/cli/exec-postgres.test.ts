@@ -30,18 +30,17 @@ function running(pid: number): boolean {
 }
 
 describe('dblock exec --backend postgres', () => {
-  it('excludes: 4 processes × 5 read-modify-write increments through dblock exec end exact', async () => {
+  it('excludes: 8 processes × 20 read-modify-write increments through dblock exec end exact', async () => {
     const dir = tempDir();
     const file = join(dir, 'counter');
     writeFileSync(file, '0');
     const name = uniqueName('counter');
-    // The value is held 0.1 s between read and write: with one lock name per process, every run measured lost updates.
-    const increment = `n=$(cat "${file}"); sleep 0.1; echo $((n + 1)) > "${file}"`;
-    const loop = `for i in $(seq 5); do "${process.execPath}" "${BIN}" exec --backend postgres --lock "${name}" --timeout 120s -- sh -c '${increment}' || exit 1; done`;
-    const workers = Array.from({ length: 4 }, () => finished(startProcess('sh', ['-c', loop], { env: pgEnv() })));
+    const increment = `n=$(cat "${file}"); echo $((n + 1)) > "${file}"`;
+    const loop = `for i in $(seq 20); do "${process.execPath}" "${BIN}" exec --backend postgres --lock "${name}" --timeout 120s -- sh -c '${increment}' || exit 1; done`;
+    const workers = Array.from({ length: 8 }, () => finished(startProcess('sh', ['-c', loop], { env: pgEnv() })));
     for (const result of await Promise.all(workers)) expect(result).toMatchObject({ code: 0 });
-    expect(Number(readFileSync(file, 'utf8'))).toBe(20);
-  }, 240_000); // 20 runs of dblock, each starting node and connecting: a minute on a loaded 2-core box
+    expect(Number(readFileSync(file, 'utf8'))).toBe(160);
+  }, 240_000); // 160 runs of dblock, each starting node and connecting: minutes on a loaded 2-core box
 
   // The rest each use their own lock name, server sessions and children: they run side by side.
   concurrentIt('times out with exit 75 naming the holder, and a try-once too', async () => {
