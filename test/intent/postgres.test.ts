@@ -137,6 +137,25 @@ describe('write intents on PostgreSQL across "hosts" (real server, real processe
     expect(await conflicts(quiet)).toMatchObject([{ host: 'other', otherHost: 'quiet-host', outcome: 'refused' }]);
   }, 60_000);
 
+  it('lists conflicts oldest first when their ids cross a power of ten (99 → 100 sorts as numbers, not text)', async () => {
+    const s = scoped();
+    const { child } = await holdOn('host-a', s, ['data/']);
+    const client = await observer();
+    // The next two conflicts get ids ...99 and ...100, whatever ran before.
+    const { rows } = await client.query<{ last: string }>(
+      "SELECT last_value::text AS last FROM pg_sequences WHERE sequencename = 'dblock_intent_conflict_id_seq'",
+    );
+    const next = 10n ** BigInt(String(BigInt(rows[0]?.last ?? '1') + 2n).length);
+    await client.query("SELECT setval('dblock_intent_conflict_id_seq', $1::bigint)", [String(next - 2n)]);
+    for (const taskId of ['first-refused', 'second-refused']) {
+      const refused = await runDblock(execArgs(s, ['data/a.json'], '--task-id', taskId, '--', 'true'), onHost('host-b'));
+      expect(refused.code).toBe(75);
+    }
+    expect((await conflicts(s)).map((c) => c.taskId)).toEqual(['first-refused', 'second-refused']);
+    child.send('exit');
+    await finished(child);
+  });
+
   it('queue: waits while the other host holds the paths, starts when it ends; a timeout gives 75; both logged', async () => {
     const s = scoped();
     const { child, message } = await holdOn('host-a', s, ['data/a.json'], { taskId: 'first' });
