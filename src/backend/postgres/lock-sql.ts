@@ -15,7 +15,7 @@ export const UNLOCK = {
 } as const satisfies Record<LockMode, { name: string; text: string }>;
 
 /** An exclusive holder's fence: its name's counter, which no one else can move while it holds the lock. */
-const FENCE = "CASE WHEN h.mode = 'exclusive' THEN f.token::text END AS fence";
+const FENCE = "CASE WHEN h.mode = 'exclusive' THEN (e.epoch * 1099511627776 + f.token)::text END AS fence";
 
 /** Granted holders of a key, with their records when they wrote one (live sessions only: pg_locks decides). */
 export const HOLDERS_SQL = `SELECT l.pid AS backend_pid, l.mode AS lock_mode, a.application_name, h.name, h.pid, h.host,
@@ -23,7 +23,8 @@ export const HOLDERS_SQL = `SELECT l.pid AS backend_pid, l.mode AS lock_mode, a.
   FROM pg_locks l
   LEFT JOIN pg_stat_activity a ON a.pid = l.pid
   LEFT JOIN dblock_holder h ON h.backend_pid = l.pid AND h.lock_key = $1::bigint
-  LEFT JOIN dblock_fence f ON f.name = h.name
+  LEFT JOIN dblock_fence_count f ON f.name = h.name
+  LEFT JOIN dblock_epoch e ON e.id = 1
   WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $2::bigint::oid AND l.objid = $3::bigint::oid AND l.objsubid = 1
   ORDER BY h.since NULLS LAST`;
 
@@ -33,6 +34,7 @@ export const ALL_HOLDERS_SQL = `SELECT l.pid AS backend_pid, l.mode AS lock_mode
   FROM pg_locks l
   JOIN dblock_holder h ON h.backend_pid = l.pid
     AND l.classid = ((h.lock_key >> 32) & 4294967295)::oid AND l.objid = (h.lock_key & 4294967295)::oid
-  LEFT JOIN dblock_fence f ON f.name = h.name
+  LEFT JOIN dblock_fence_count f ON f.name = h.name
+  LEFT JOIN dblock_epoch e ON e.id = 1
   WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
   ORDER BY h.name, h.since`;

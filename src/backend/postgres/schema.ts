@@ -9,14 +9,16 @@ export interface SqlClient {
 const SCHEMA_KEY = '7308612712873562981';
 
 /**
- * The backend's two small tables: the per-name fencing counter and the advisory holder records
- * (one row per server session, so a reused backend pid simply overwrites its old row; an exclusive
- * holder's fence is its name's counter, which only the holder can have moved). The records
- * are UNLOGGED: written on every acquisition, worth no WAL, and meaningless after a server crash anyway.
+ * The backend's small tables: the fence's durable epoch (one row) and per-name counters, and the
+ * advisory holder records (one row per server session, so a reused backend pid simply overwrites
+ * its old row; an exclusive holder's fence is made of its name's counter, which only the holder can
+ * have moved). Counters and records are UNLOGGED: written on every acquisition, worth no WAL, and
+ * emptied by a crash, after which the epoch has gone up (see lock-function.ts).
  */
 const SCHEMA_SQL = `BEGIN;
 SELECT pg_advisory_xact_lock(${SCHEMA_KEY});
-CREATE TABLE IF NOT EXISTS dblock_fence (name text PRIMARY KEY, token bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS dblock_epoch (id integer PRIMARY KEY, epoch bigint NOT NULL, started timestamptz NOT NULL);
+CREATE UNLOGGED TABLE IF NOT EXISTS dblock_fence_count (name text PRIMARY KEY, token bigint NOT NULL);
 CREATE UNLOGGED TABLE IF NOT EXISTS dblock_holder (
   backend_pid integer PRIMARY KEY, lock_key bigint NOT NULL, name text NOT NULL, mode text NOT NULL,
   pid integer NOT NULL, host text NOT NULL, command text NOT NULL, since timestamptz NOT NULL);
