@@ -3,8 +3,12 @@ import type { IntentTask } from './types.js';
 
 // Row-level SQL of the registry. Every function runs inside the caller's write transaction.
 
-interface TaskRow {
-  seq: number;
+/**
+ * A task row as a driver returns it: SQLite gives its integers as numbers, PostgreSQL its bigints as
+ * text (`N = string`); `taskFromRow` reads either.
+ */
+export interface TaskRow<N extends number | string = number> {
+  seq: N;
   id: string;
   token: string;
   state: IntentTask['state'];
@@ -12,10 +16,31 @@ interface TaskRow {
   pid: number;
   host: string;
   command: string;
-  submitted_at: number;
-  admitted_at: number | null;
-  ttl_ms: number | null;
-  expires_at: number | null;
+  submitted_at: N;
+  admitted_at: N | null;
+  ttl_ms: N | null;
+  expires_at: N | null;
+}
+
+const numberOrNull = (value: number | string | null): number | null => (value === null ? null : Number(value));
+
+/** The task a row describes, with its paths. */
+export function taskFromRow<N extends number | string>(row: TaskRow<N>, paths: IntentTask['paths']): IntentTask {
+  return {
+    seq: Number(row.seq),
+    id: row.id,
+    token: row.token,
+    state: row.state,
+    policy: row.policy,
+    pid: row.pid,
+    host: row.host,
+    command: row.command,
+    submittedAt: Number(row.submitted_at),
+    admittedAt: numberOrNull(row.admitted_at),
+    ttlMs: numberOrNull(row.ttl_ms),
+    expiresAt: numberOrNull(row.expires_at),
+    paths,
+  };
 }
 
 /** The part of a prepared statement the registry uses (typed structurally: only sqlite/ names better-sqlite3). */
@@ -56,21 +81,7 @@ export function loadTasks(sqlite: SqliteConnection): IntentTask[] {
     list.push({ path: p.path, dir: p.is_dir === 1 });
     bySeq.set(p.seq, list);
   }
-  return rows.map((row) => ({
-    seq: row.seq,
-    id: row.id,
-    token: row.token,
-    state: row.state,
-    policy: row.policy,
-    pid: row.pid,
-    host: row.host,
-    command: row.command,
-    submittedAt: row.submitted_at,
-    admittedAt: row.admitted_at,
-    ttlMs: row.ttl_ms,
-    expiresAt: row.expires_at,
-    paths: bySeq.get(row.seq) ?? [],
-  }));
+  return rows.map((row) => taskFromRow(row, bySeq.get(row.seq) ?? []));
 }
 
 /** Remove a task and its paths. */

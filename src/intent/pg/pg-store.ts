@@ -4,6 +4,7 @@ import { DEFAULT_LEASE_MS } from '../../backend/postgres/postgres-backend.js';
 import { PgLockSession } from '../../backend/postgres/session.js';
 import { DblockError } from '../../errors.js';
 import type { AdmissionTx, IntentStore, TaskLiveness } from '../store.js';
+import { type TaskRow, taskFromRow } from '../task-store.js';
 import type { ConflictRecord, IntentTask } from '../types.js';
 import { pgAncestorTasks } from './pg-ancestors.js';
 import { readPgConflicts } from './pg-conflicts.js';
@@ -120,8 +121,8 @@ export class PgIntentStore implements IntentStore {
 
   async #load(nextSeq: number | undefined): Promise<PgAdmissionTx> {
     const now = Number((await this.#client.query<{ now: string }>(NOW_SQL)).rows[0]?.now);
-    const { rows } = await this.#client.query<TaskRow>(LOAD_TASKS_SQL, [this.#scope]);
-    const tasks: LoadedTask[] = rows.map((row) => ({ task: toTask(row), alive: row.alive }));
+    const { rows } = await this.#client.query<PgTaskRow>(LOAD_TASKS_SQL, [this.#scope]);
+    const tasks: LoadedTask[] = rows.map((row) => ({ task: taskFromRow(row, row.paths), alive: row.alive }));
     // A submission's row names the session holding its liveness lock (looked up by its token).
     const liveOf = (token: string): LiveSession | undefined => {
       const mine = this.#live.get(token);
@@ -153,41 +154,10 @@ export class PgIntentStore implements IntentStore {
   }
 }
 
-interface TaskRow {
-  seq: string;
-  id: string;
-  token: string;
-  state: IntentTask['state'];
-  policy: IntentTask['policy'];
-  pid: number;
-  host: string;
-  command: string;
-  submitted_at: string;
-  admitted_at: string | null;
-  ttl_ms: string | null;
-  expires_at: string | null;
-  paths: { path: string; dir: boolean }[];
+/** A task row with bigints as text, its paths, and whether its liveness lock is held. */
+interface PgTaskRow extends TaskRow<string> {
+  paths: IntentTask['paths'];
   alive: boolean;
-}
-
-const num = (value: string | null): number | null => (value === null ? null : Number(value));
-
-function toTask(row: TaskRow): IntentTask {
-  return {
-    seq: Number(row.seq),
-    id: row.id,
-    token: row.token,
-    state: row.state,
-    policy: row.policy,
-    pid: row.pid,
-    host: row.host,
-    command: row.command,
-    submittedAt: Number(row.submitted_at),
-    admittedAt: num(row.admitted_at),
-    ttlMs: num(row.ttl_ms),
-    expiresAt: num(row.expires_at),
-    paths: row.paths,
-  };
 }
 
 /** Connect the store's own session (transactions and reads). @throws DblockError EUNAVAILABLE, EPERM */

@@ -1,4 +1,4 @@
-import { DblockError } from '../../errors.js';
+import { isDblockError } from '../../errors.js';
 import type { SqliteConnection } from '../connection.js';
 import { type Batch, type ItemStatement, runFast, runIsolated, type SavepointStatements } from './batch.js';
 import type { Fifo } from './fifo.js';
@@ -72,7 +72,7 @@ export function groupSize(group: readonly Batch[]): number {
  * lock lost meanwhile): writing those batches again could duplicate them.
  */
 export function nothingCommitted(err: unknown): boolean {
-  if (err instanceof DblockError) return err.code === 'ELOCKTIMEOUT';
+  if (isDblockError(err)) return err.code === 'ELOCKTIMEOUT';
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_');
 }

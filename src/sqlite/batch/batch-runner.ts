@@ -154,7 +154,7 @@ export class BatchRunner {
     this.#group = [];
     this.#begun = false;
     this.#onSettled(count);
-    if (this.#group.length === 0 && (this.#alone.length > 0 || this.#queue.length > 0)) this.#runNext();
+    if (this.#alone.length > 0 || this.#queue.length > 0) this.#runNext();
   }
 
   #savepointStatements(): SavepointStatements {
